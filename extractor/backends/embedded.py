@@ -1,0 +1,172 @@
+"""The embedded model: ``llama_cpp.server`` as a child process on 127.0.0.1.
+
+One server per process, started on first use, reused by every later call and batch,
+and stopped at exit (atexit, Ctrl-C, errors). The child also dies with its parent
+(PR_SET_PDEATHSIG), so a killed run leaves no orphan holding 2 GB of memory.
+"""
+
+from __future__ import annotations
+
+import atexit
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from ..config import Config, cache_root
+from ..llm import Endpoint
+from . import BackendError
+from .weights import MODEL_NAME, MODEL_SHA256, ensure_model
+
+_lock = threading.Lock()
+_servers: dict[tuple[str, int, int], EmbeddedServer] = {}
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _die_with_parent() -> None:
+    """Runs in the child before exec: SIGTERM it when the parent goes away."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def default_threads() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - non-Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class EmbeddedServer:
+    """A running ``llama_cpp.server`` child; ``stop()`` is idempotent."""
+
+    def __init__(self, model: Path, *, threads: int, n_ctx: int, draft_tokens: int = 0) -> None:
+        self.model = model
+        self.port = _free_port()
+        self.log_path = cache_root() / "logs" / f"llama-server-{self.port}.log"
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        command = [
+            sys.executable, "-m", "llama_cpp.server",
+            "--model", str(model),
+            "--model_alias", MODEL_NAME,
+            "--host", "127.0.0.1",
+            "--port", str(self.port),
+            "--n_ctx", str(n_ctx),
+            "--n_threads", str(threads),
+            "--n_threads_batch", str(threads),
+            "--cache", "true",
+            "--verbose", "true",
+        ]
+        if draft_tokens > 0:
+            command += ["--draft_model", "prompt-lookup-decoding", "--draft_model_num_pred_tokens", str(draft_tokens)]
+        self._log = self.log_path.open("wb")
+        self.process = subprocess.Popen(
+            command,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+        )
+        atexit.register(self.stop)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.base_url}/models", timeout=2) as response:
+                return bool(response.status == 200)
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def wait_ready(self, timeout_s: float = 300.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                tail = self.log_path.read_text(errors="replace")[-2000:]
+                raise BackendError(f"the embedded model server exited with {self.process.returncode}:\n{tail}")
+            if self.healthy():
+                return
+            time.sleep(0.5)
+        self.stop()
+        raise BackendError(f"the embedded model server did not answer within {timeout_s:.0f}s (log: {self.log_path})")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        if not self._log.closed:
+            self._log.close()
+
+
+def model_file(config: Config) -> Path:
+    """``EXTRACTOR_LOCAL_MODEL`` (any GGUF) or the pinned, hash-checked default."""
+    override = os.environ.get("EXTRACTOR_LOCAL_MODEL")
+    if override:
+        path = Path(override).expanduser()
+        if not path.is_file():
+            raise BackendError(f"EXTRACTOR_LOCAL_MODEL points at {path}, which is not a file")
+        return path
+    return ensure_model()
+
+
+class EmbeddedBackend:
+    name = "embedded"
+
+    def __init__(self, config: Config, *, n_ctx: int = 8192) -> None:
+        self.config = config
+        self.n_ctx = n_ctx
+        self.threads = int(os.environ.get("EXTRACTOR_THREADS") or default_threads())
+        self.draft_tokens = int(os.environ.get("EXTRACTOR_DRAFT_TOKENS") or 0)
+
+    def start(self) -> Endpoint:
+        model = model_file(self.config)
+        key = (str(model), self.threads, self.draft_tokens)
+        with _lock:
+            server = _servers.get(key)
+            if server is None or server.process.poll() is not None:
+                server = EmbeddedServer(model, threads=self.threads, n_ctx=self.n_ctx, draft_tokens=self.draft_tokens)
+                _servers[key] = server
+                server.wait_ready()
+        pinned = not os.environ.get("EXTRACTOR_LOCAL_MODEL")
+        identity = f"embedded:{MODEL_SHA256[:16] if pinned else model.name}"
+        return Endpoint(
+            base_url=server.base_url,
+            model=MODEL_NAME if pinned else model.stem,
+            identity=identity,
+            provider="embedded-llama.cpp",
+        )
+
+    def stop(self) -> None:
+        """Servers are shared by the process and stopped at exit; see ``stop_all``."""
+        return None
+
+
+def stop_all() -> None:
+    with _lock:
+        for server in _servers.values():
+            server.stop()
+        _servers.clear()

@@ -1,0 +1,86 @@
+"""Settings: explicit arguments first, then ``EXTRACTOR_*``, then ``OPENAI_*``."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+Mode = Literal["tools", "json", "json_schema", "llama_json"]
+
+EMBEDDED = "embedded"
+
+
+def _env(*names: str) -> str | None:
+    for name in names:
+        value = os.environ.get(name)
+        if value:
+            return value
+    return None
+
+
+@dataclass(frozen=True)
+class Config:
+    """How to reach a model and how to cut and cache work.
+
+    ``base_url=None`` means the embedded local model. ``mode`` picks how instructor asks
+    for structure: ``tools`` (function calling), ``json``, ``json_schema`` (OpenAI's
+    response format) or ``llama_json`` (JSON mode plus the schema as a llama.cpp
+    grammar; the default for the embedded model, where it keeps the article prefix
+    shared between passes so that the server's prompt cache is reused).
+    """
+
+    base_url: str | None = None
+    model: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    mode: Mode | None = None
+    temperature: float = 0.0
+    max_tokens: int = 1024
+    timeout_s: float = 600.0
+    max_attempts: int = 4
+    max_retry_wait_s: float = 60.0
+    max_reasks: int = 1
+    chunk_chars: int = 2400
+    chunk_overlap: int = 200
+    cache: bool = True
+    cache_dir: Path | None = None
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Config:
+        """Arguments win over the environment; unset arguments fall back to it."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        env = {
+            "base_url": _env("EXTRACTOR_BASE_URL", "OPENAI_BASE_URL"),
+            "model": _env("EXTRACTOR_MODEL", "OPENAI_MODEL"),
+            "api_key": _env("EXTRACTOR_API_KEY", "OPENAI_API_KEY"),
+            "mode": _env("EXTRACTOR_MODE"),
+        }
+        values = {k: v for k, v in env.items() if v is not None}
+        values.update(given)
+        return cls(**values)  # type: ignore[arg-type]
+
+    def with_(self, **changes: object) -> Config:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def embedded(self) -> bool:
+        return self.base_url is None
+
+    @property
+    def resolved_mode(self) -> Mode:
+        if self.mode:
+            return self.mode
+        return "llama_json" if self.embedded else "tools"
+
+    def resolved_cache_dir(self) -> Path:
+        return self.cache_dir if self.cache_dir is not None else cache_root() / "results"
+
+
+def cache_root() -> Path:
+    """Where the project keeps its files (``EXTRACTOR_CACHE_DIR`` or the XDG cache)."""
+    root = os.environ.get("EXTRACTOR_CACHE_DIR")
+    if root:
+        return Path(root)
+    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(xdg) / "extractor"

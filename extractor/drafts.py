@@ -1,0 +1,72 @@
+"""What the model is asked to fill: names, labels and verbatim quotes, never numbers.
+
+Each pass has its own small schema so that a 1.5B model sees only what it needs;
+code turns drafts into contract facts (``normalise.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
+
+from .models import ActionKind, InstitutionType, MetricKind, ProductType
+
+
+class InstitutionDraft(BaseModel):
+    name: str = Field(description="the fullest name the article uses, e.g. 微众银行")
+    aliases: list[str] = Field(default_factory=list, description="other names used in the article")
+    type: InstitutionType
+    country: str | None = Field(default=None, description="ISO code such as CN, IN, US")
+    parent: str | None = Field(default=None, description="owner named in the article")
+    quote: str = Field(description="a short phrase copied verbatim from the article that names it")
+
+
+class ProductDraft(BaseModel):
+    name: str = Field(description="product name, e.g. 微粒贷")
+    provider: str | None = Field(default=None, description="the institution offering it")
+    type: ProductType
+    launched: str | None = Field(default=None, description="launch time as written, e.g. 2015年")
+    features: list[str] = Field(default_factory=list, description="short phrases copied from the article")
+    quote: str = Field(description="a short phrase copied verbatim from the article that names it")
+
+
+class EntitiesDraft(BaseModel):
+    institutions: list[InstitutionDraft] = Field(default_factory=list)
+    products: list[ProductDraft] = Field(default_factory=list)
+
+
+class MetricLabel(BaseModel):
+    id: int = Field(description="the number of the figure in the list")
+    subject: str = Field(description="the institution or product the figure is about")
+    metric: MetricKind
+    name: str = Field(description="the metric as the article names it, e.g. 不良贷款率")
+    period: str | None = Field(default=None, description="the period as written, e.g. 2025年上半年")
+
+    @field_validator("id")
+    @classmethod
+    def _known_candidate(cls, value: int, info: ValidationInfo) -> int:
+        context: dict[str, Any] = info.context or {}
+        known = context.get("candidate_ids")
+        if known is not None and value not in known:
+            raise ValueError(f"id {value} is not in the numbered list; use one of {sorted(known)}")
+        return value
+
+
+class MetricLabels(BaseModel):
+    metrics: list[MetricLabel] = Field(default_factory=list)
+
+
+class ActionDraft(BaseModel):
+    regulator: str | None = Field(default=None, description="who acts, or the article's word such as 监管")
+    target: str | None = Field(default=None, description="institution acted on; null for an industry-wide rule")
+    action: ActionKind
+    summary: str = Field(description="one line in the article's language")
+    amount: str | None = Field(default=None, description="money involved, copied as written, e.g. 超1300万元")
+    date: str | None = Field(default=None, description="when, as written, e.g. 2025年10月")
+    reasons: list[str] = Field(default_factory=list, description="violations or grounds cited")
+    quote: str = Field(description="a phrase copied verbatim from the article")
+
+
+class ActionsDraft(BaseModel):
+    actions: list[ActionDraft] = Field(default_factory=list)

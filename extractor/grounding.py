@@ -1,0 +1,93 @@
+"""Quotes to offsets: every fact must point at a real span of ``article.text``.
+
+Small models rewrite punctuation and width inside quotes (“” → ‘’, ， → ,), so a
+quote that is not found verbatim is matched again with whitespace, punctuation and
+width folded away, and the match is mapped back to the original offsets. The
+evidence then carries the article's own characters, never the model's.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from .models import Evidence
+
+
+def _is_skippable(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char)[0] in "PZ" or char in "·•|"
+
+
+def _fold(char: str) -> str:
+    return unicodedata.normalize("NFKC", char).casefold()
+
+
+@dataclass(frozen=True)
+class FoldedText:
+    """A text with punctuation and spaces removed, and where each kept char came from."""
+
+    folded: str
+    origin: tuple[int, ...]
+
+    @classmethod
+    def of(cls, text: str) -> FoldedText:
+        chars: list[str] = []
+        origin: list[int] = []
+        for index, char in enumerate(text):
+            if _is_skippable(char):
+                continue
+            for piece in _fold(char):
+                if not _is_skippable(piece):
+                    chars.append(piece)
+                    origin.append(index)
+        return cls("".join(chars), tuple(origin))
+
+
+class Grounder:
+    """Locates quotes in one article; folds the article once for many quotes."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._folded: FoldedText | None = None
+
+    @property
+    def folded(self) -> FoldedText:
+        if self._folded is None:
+            self._folded = FoldedText.of(self.text)
+        return self._folded
+
+    def locate(self, quote: str, *, near: int = 0) -> Evidence | None:
+        """The span of ``quote`` (the first at or after ``near``, else the first at all)."""
+        quote = quote.strip()
+        if not quote:
+            return None
+        start = self.text.find(quote, near)
+        if start < 0:
+            start = self.text.find(quote)
+        if start >= 0:
+            return Evidence(text=quote, start=start, end=start + len(quote))
+        needle = FoldedText.of(quote).folded
+        if len(needle) < 2:
+            return None
+        hay = self.folded
+        at = hay.folded.find(needle)
+        if at < 0:
+            return None
+        begin = hay.origin[at]
+        end = hay.origin[at + len(needle) - 1] + 1
+        return Evidence(text=self.text[begin:end], start=begin, end=end)
+
+    def sentence_around(self, start: int, end: int) -> Evidence:
+        """The clause holding ``text[start:end]``, cut at sentence punctuation or bullets."""
+        stops = "。！？!?；;\n"
+        left = start
+        while left > 0 and self.text[left - 1] not in stops and self.text[left - 2 : left] != " -":
+            left -= 1
+        right = end
+        while right < len(self.text) and self.text[right] not in stops and self.text[right : right + 2] not in (" -", " ["):
+            right += 1
+        while left < start and self.text[left].isspace():
+            left += 1
+        while right > end and self.text[right - 1].isspace():
+            right -= 1
+        return Evidence(text=self.text[left:right], start=left, end=right)

@@ -1,0 +1,241 @@
+"""One structured call to a model: request, parse, re-ask, as separate concerns.
+
+instructor owns parsing and validation re-asks (``max_reasks``); tenacity owns
+transport retries (timeouts, resets, 429 with Retry-After, 5xx). A network error is
+never shown to the model as a validation error, and a validation error is never
+retried blindly. Token usage of every attempt, failed ones included, is counted.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import httpx2
+import instructor
+import openai
+from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
+from pydantic import BaseModel
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, stop_after_delay
+
+from .config import Config
+from .models import Usage
+
+log = logging.getLogger(__name__)
+# The attempts of the call running in this task (hooks fire inside instructor's loop).
+_attempts: ContextVar[list[Usage] | None] = ContextVar("extractor_attempts", default=None)
+T = TypeVar("T", bound=BaseModel)
+
+_MODES = {
+    "tools": instructor.Mode.TOOLS,
+    "json": instructor.Mode.JSON,
+    "json_schema": instructor.Mode.JSON_SCHEMA,
+    "llama_json": instructor.Mode.JSON,
+}
+
+
+class ExtractionError(Exception):
+    """A call that could not produce a valid answer; ``stage`` says where it failed."""
+
+    stage = "extract"
+
+    def __init__(self, message: str, *, usage: Usage | None = None) -> None:
+        super().__init__(message)
+        self.usage = usage or Usage()
+
+
+class TransportError(ExtractionError):
+    stage = "transport"
+
+
+class ValidationFailed(ExtractionError):
+    stage = "validation"
+
+
+class OutputTruncated(ExtractionError):
+    stage = "model_output"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where requests go. ``identity`` is stable across runs (the cache key uses it)."""
+
+    base_url: str
+    model: str
+    api_key: str = field(default="not-needed", repr=False)
+    identity: str = ""
+    provider: str = "openai-compatible"
+
+
+@dataclass
+class CallResult:
+    value: BaseModel
+    usage: Usage
+
+
+_RETRYABLE_STATUS = {408, 409, 429, 500, 502, 503, 504}
+
+
+def _transport_cause(error: BaseException) -> BaseException | None:
+    """The network-level error behind ``error``, if that is what it is."""
+    seen = error
+    for _ in range(4):
+        if isinstance(seen, (openai.APIConnectionError, httpx2.TransportError)):
+            return seen
+        if isinstance(seen, openai.APIStatusError) and seen.status_code in _RETRYABLE_STATUS:
+            return seen
+        if isinstance(seen, openai.APIResponseValidationError):
+            return seen
+        if isinstance(seen, InstructorRetryException) and not getattr(seen, "failed_attempts", None):
+            seen = seen.__cause__ or seen
+            continue
+        if seen.__cause__ is None:
+            return None
+        seen = seen.__cause__
+    return None
+
+
+def _is_transport(error: BaseException) -> bool:
+    return _transport_cause(error) is not None
+
+
+def _retry_after(error: BaseException) -> float | None:
+    cause = _transport_cause(error)
+    response = getattr(cause, "response", None)
+    if response is None:
+        return None
+    value = response.headers.get("retry-after")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _usage_of(raw: Any) -> Usage:
+    if raw is None:
+        return Usage()
+    get = raw.get if isinstance(raw, dict) else lambda k, d=0: getattr(raw, k, d)
+    prompt = int(get("prompt_tokens", 0) or 0)
+    completion = int(get("completion_tokens", 0) or 0)
+    return Usage(prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion)
+
+
+def redact(text: str, secret: str | None) -> str:
+    """Never let a key reach a log, an error record or an exception message."""
+    if secret and len(secret) >= 4:
+        text = text.replace(secret, "***")
+    return text
+
+
+class ModelCaller:
+    """Talks to one endpoint with one instructor mode; safe to share across tasks."""
+
+    def __init__(self, config: Config, endpoint: Endpoint, *, max_connections: int = 64) -> None:
+        self.config = config
+        self.endpoint = endpoint
+        self.mode = config.resolved_mode
+        http = httpx2.AsyncClient(
+            limits=httpx2.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            timeout=config.timeout_s,
+        )
+        self._openai = openai.AsyncOpenAI(
+            base_url=endpoint.base_url,
+            api_key=endpoint.api_key or "not-needed",
+            max_retries=0,
+            timeout=config.timeout_s,
+            http_client=http,
+        )
+        self._client = instructor.from_openai(self._openai, mode=_MODES[self.mode])
+        self._client.on("completion:response", self._on_response)
+        self._client.on("completion:error", self._on_error)
+
+    async def aclose(self) -> None:
+        await self._openai.close()
+
+    def _request_kwargs(self, response_model: type[BaseModel], messages: list[dict[str, str]]) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "model": self.endpoint.model,
+            "messages": messages,
+            "response_model": response_model,
+            "max_tokens": self.config.max_tokens,
+            "temperature": self.config.temperature,
+            "max_retries": self.config.max_reasks,
+        }
+        if self.mode == "llama_json":
+            # llama.cpp turns a schema in the JSON response format into a grammar
+            schema = response_model.model_json_schema()
+            kwargs["extra_body"] = {"response_format": {"type": "json_object", "schema": schema}}
+        return kwargs
+
+    def _wait(self, state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        hinted = _retry_after(error) if error else None
+        if hinted is not None:
+            return min(hinted, self.config.max_retry_wait_s)
+        backoff = min(self.config.max_retry_wait_s, 0.5 * 2 ** (state.attempt_number - 1))
+        return backoff * (0.5 + random.random() / 2)
+
+    def _on_response(self, response: Any) -> None:
+        sink = _attempts.get()
+        if sink is not None:
+            sink.append(_usage_of(getattr(response, "usage", None)).add(Usage(requests=1)))
+
+    def _on_error(self, *_: Any, **__: Any) -> None:
+        sink = _attempts.get()
+        if sink is not None:
+            sink.append(Usage(requests=1))
+
+    async def call(
+        self,
+        response_model: type[T],
+        messages: list[dict[str, str]],
+        *,
+        context: dict[str, Any] | None = None,
+    ) -> CallResult:
+        """Ask for ``response_model``; raise an ExtractionError subclass on failure."""
+        attempts: list[Usage] = []
+        _attempts.set(attempts)
+        retrying = AsyncRetrying(
+            retry=retry_if_exception(_is_transport),
+            stop=stop_after_attempt(self.config.max_attempts) | stop_after_delay(self.config.timeout_s * 2),
+            wait=self._wait,
+            reraise=True,
+        )
+        kwargs = self._request_kwargs(response_model, messages)
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    value = await self._client.chat.completions.create(context=context, **kwargs)
+                    return CallResult(value=value, usage=_total(attempts))
+        except IncompleteOutputException as error:
+            raise OutputTruncated(
+                f"the model's answer was cut at max_tokens={self.config.max_tokens}", usage=_total(attempts)
+            ) from error
+        except Exception as error:
+            usage = _total(attempts)
+            message = redact(f"{type(error).__name__}: {error}", self.endpoint.api_key)
+            if _is_transport(error):
+                raise TransportError(message[:500], usage=usage) from None
+            if isinstance(error, InstructorRetryException):
+                raise ValidationFailed(_short_validation_message(error), usage=usage) from None
+            if isinstance(error, openai.APIStatusError):
+                raise TransportError(message[:500], usage=usage) from None
+            raise ExtractionError(message[:500], usage=usage) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _total(attempts: list[Usage]) -> Usage:
+    total = Usage()
+    for usage in attempts:
+        total = total.add(usage)
+    return total
+
+
+def _short_validation_message(error: InstructorRetryException) -> str:
+    attempts = getattr(error, "n_attempts", "?")
+    last = str(error).splitlines()[0:3]
+    return f"answer failed validation after {attempts} attempt(s): " + json.dumps(" ".join(last), ensure_ascii=False)[1:-1][:400]

@@ -1,0 +1,250 @@
+"""Deterministic figures: ``62.64亿`` → 6264000000, ``3%-23.76%`` → (3, 23.76, "%").
+
+The model only quotes figures; this module turns the quoted text into numbers, and
+also finds every figure in an article so that the model labels candidates instead
+of writing numbers of its own.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+_DIGITS = "零〇一二两三四五六七八九"
+_DIGIT_VALUE = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
+_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
+_CN_NUM_CHARS = _DIGITS + "十百千万亿"
+
+# Longest first so that 万亿 wins over 万 and 亿.
+_MULTIPLIERS = {
+    "万亿": 1e12,
+    "千亿": 1e11,
+    "百亿": 1e10,
+    "十亿": 1e9,
+    "亿": 1e8,
+    "千万": 1e7,
+    "百万": 1e6,
+    "十万": 1e5,
+    "万": 1e4,
+    "千": 1e3,
+}
+_CURRENCIES = {
+    "元人民币": "CNY",
+    "人民币": "CNY",
+    "美元": "USD",
+    "港元": "HKD",
+    "港币": "HKD",
+    "卢比": "INR",
+    "欧元": "EUR",
+    "日元": "JPY",
+    "英镑": "GBP",
+    "元": "CNY",
+    "块钱": "CNY",
+    "块": "CNY",
+}
+_UNIT_WORDS = ("个百分点", "百分点", "个基点", "基点", "%", "倍")
+_UNIT_CODES = {"个百分点": "pp", "百分点": "pp", "个基点": "bp", "基点": "bp", "%": "%", "倍": "times"}
+# Counted things: kept as the article's own word (contract: 笔, 人次, 家).
+_COUNT_WORDS = (
+    "人次", "万次", "笔", "家", "户", "条", "次", "名", "期", "件", "位", "张", "款", "个",
+    "人", "单", "项", "只", "台", "座", "所", "份",
+)
+_PREFIX_QUALIFIERS = {
+    "大约": "approx",
+    "约为": "approx",
+    "约": "approx",
+    "近似": "approx",
+    "超过": "over",
+    "超": "over",
+    "逾": "over",
+    "突破": "over",
+    "高达": "exact",
+    "不足": "under",
+    "不到": "under",
+    "将近": "under",
+    "近": "under",
+}
+_SUFFIX_QUALIFIERS = {"以上": "over", "多": "over", "余": "over", "+": "over", "左右": "approx", "以下": "under"}
+_RANGE_SEPARATORS = ("至", "到", "-", "—", "–", "~", "～", "－")
+
+_NUM = rf"(?:\d+(?:\.\d+)?|[{_CN_NUM_CHARS}]+)"
+_MULT = "|".join(_MULTIPLIERS)
+_CUR = "|".join(sorted(_CURRENCIES, key=len, reverse=True))
+_UNIT = "|".join(re.escape(u) for u in _UNIT_WORDS)
+_COUNT = "|".join(_COUNT_WORDS)
+_PART = (
+    rf"(?P<num{{i}}>{_NUM})(?P<rest{{i}}>(?:余|多)?(?:{_MULT})?(?:余|多)?(?:{_CUR}|{_UNIT}|{_COUNT})?)"
+)
+_SEP = "|".join(re.escape(s) for s in _RANGE_SEPARATORS)
+_FIGURE_RE = re.compile(
+    rf"^(?P<pre>{'|'.join(_PREFIX_QUALIFIERS)})?"
+    + _PART.format(i=1)
+    + rf"(?:(?:{_SEP})"
+    + _PART.format(i=2)
+    + rf")?(?P<post>以上|左右|以下|\+)?$"
+)
+
+
+class FigureError(ValueError):
+    """Raised when a raw string is not a figure this module can read."""
+
+
+@dataclass(frozen=True)
+class Figure:
+    value: float
+    value_max: float | None
+    unit: str | None
+    qualifier: str
+
+
+def normalise_digits(text: str) -> str:
+    """Full-width digits, signs and commas to ASCII; thousands separators dropped."""
+    text = unicodedata.normalize("NFKC", text)
+    return re.sub(r"(?<=\d),(?=\d{3})", "", text)
+
+
+def chinese_numeral(text: str) -> float:
+    """一千二百万 → 12000000; 三百 → 300; 千万 → 10000000 (an implicit 一)."""
+    if not text or any(c not in _CN_NUM_CHARS for c in text):
+        raise FigureError(f"not a Chinese numeral: {text!r}")
+    total = 0.0
+    section = 0.0
+    digit: float | None = None
+    for char in text:
+        if char in _DIGIT_VALUE:
+            digit = _DIGIT_VALUE[char]
+        elif char in _SMALL_UNITS:
+            section += (1 if digit is None else digit) * _SMALL_UNITS[char]
+            digit = None
+        else:  # 万 or 亿 closes a section
+            section += digit or 0
+            factor = 1e4 if char == "万" else 1e8
+            if section == 0:
+                section = 1
+            if char == "亿":
+                total = (total + section) * factor
+            else:
+                total += section * factor
+            section = 0
+            digit = None
+    return total + section + (digit or 0)
+
+
+def _number(num: str) -> float:
+    if num[0].isdigit():
+        return float(num)
+    return chinese_numeral(num)
+
+
+def _scale_and_unit(rest: str) -> tuple[float, str | None, bool]:
+    """Split what follows a number into (multiplier, unit, has 余/多)."""
+    more = False
+    if rest and rest[0] in "余多":
+        more, rest = True, rest[1:]
+    scale = 1.0
+    for word, factor in _MULTIPLIERS.items():
+        if rest.startswith(word):
+            scale, rest = factor, rest[len(word) :]
+            break
+    if rest and rest[0] in "余多":
+        more, rest = True, rest[1:]
+    unit: str | None = None
+    if rest:
+        if rest in _CURRENCIES:
+            unit = _CURRENCIES[rest]
+        elif rest in _UNIT_CODES:
+            unit = _UNIT_CODES[rest]
+        else:
+            unit = rest
+    return scale, unit, more
+
+
+def _clean(value: float) -> float:
+    """Round away binary noise (62.64 * 1e8 = 6264000000.000001)."""
+    rounded = round(value, 6)
+    return float(int(rounded)) if rounded.is_integer() else rounded
+
+
+def parse_figure(raw: str) -> Figure:
+    """Read one figure as written in the article.
+
+    ``unit`` is None when the raw text names none (``4.3亿``): whether that is money or a
+    count depends on the metric, which the caller knows.
+    """
+    text = normalise_digits(raw).strip().replace(" ", "")
+    match = _FIGURE_RE.match(text)
+    if not match or (match["num1"] and not any(c.isdigit() for c in text) and not _has_cn_value(match)):
+        raise FigureError(f"cannot read figure {raw!r}")
+    qualifier = _PREFIX_QUALIFIERS.get(match["pre"] or "", "exact")
+    scale1, unit1, more1 = _scale_and_unit(match["rest1"])
+    value = _number(match["num1"])
+    if match["num2"]:
+        scale2, unit2, more2 = _scale_and_unit(match["rest2"])
+        low = value * (scale1 if match["rest1"] else scale2)
+        high = _number(match["num2"]) * scale2
+        unit = unit2 or unit1
+        if low > high:
+            raise FigureError(f"range runs backwards in {raw!r}")
+        return Figure(_clean(low), _clean(high), unit, "range")
+    if more1:
+        qualifier = "over"
+    post = match["post"]
+    if post:
+        qualifier = _SUFFIX_QUALIFIERS[post]
+    return Figure(_clean(value * scale1), None, unit1, qualifier)
+
+
+def _has_cn_value(match: re.Match[str]) -> bool:
+    return any(c in _CN_NUM_CHARS for c in match["num1"])
+
+
+# --- finding figures in running text -------------------------------------------------
+
+_SCAN_NUM = rf"(?:\d[\d,，]*(?:\.\d+)?|[{_DIGITS}十百千]+[{_DIGITS}十百千万亿]*|[百千](?=万|亿))"
+_SCAN_PART = rf"{_SCAN_NUM}(?:余|多)?(?:{_MULT})?(?:余|多)?(?:{_CUR}|{_UNIT}|{_COUNT})?"
+_SCAN_RE = re.compile(
+    rf"(?P<pre>{'|'.join(_PREFIX_QUALIFIERS)})?"
+    rf"(?P<body>{_SCAN_PART}(?:(?:{_SEP}){_SCAN_PART})?)"
+    rf"(?P<post>以上|左右|以下|\+(?!\d))?"
+)
+# A number followed by these is a date, a time or a duration, not a figure.
+_DATE_OR_TIME = re.compile(r"\d{4}[-/.]\d{1,2}(?:[-/.]\d{1,2})?|\d{1,2}:\d{2}(?::\d{2})?")
+_NOT_FIGURE_AFTER = re.compile(r"^(?:年|月|日|号|季度|时|点|分钟|秒|周|天|岁|个月|小时)")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A figure found in the text: ``text[start:end] == raw``."""
+
+    raw: str
+    start: int
+    end: int
+    figure: Figure
+
+
+def find_figures(text: str) -> Iterator[Candidate]:
+    """Every span that ``parse_figure`` reads, minus dates, times and lone numerals."""
+    folded = unicodedata.normalize("NFKC", text)
+    if len(folded) != len(text):  # NFKC changed lengths: scan the original instead
+        folded = text
+    folded = _DATE_OR_TIME.sub(lambda m: " " * len(m.group()), folded)
+    for match in _SCAN_RE.finditer(folded):
+        body = match["body"]
+        if _NOT_FIGURE_AFTER.match(folded[match.end("body") :]) and not match["post"]:
+            continue
+        if folded[match.start() - 1 : match.start()] == "第":
+            continue  # ordinals
+        if re.fullmatch(r"\d", body) or re.fullmatch(r"\d{4}", body):
+            continue  # lone digits and bare years
+        cn = re.match(rf"[{_CN_NUM_CHARS}]+", body)
+        if cn and len(cn.group()) < 2:
+            continue  # 一张, 十分: words, not figures
+        start, end = match.start(), match.end()
+        raw = text[start:end]
+        try:
+            figure = parse_figure(raw)
+        except FigureError:
+            continue
+        yield Candidate(raw=raw, start=start, end=end, figure=figure)

@@ -1,0 +1,215 @@
+"""Deterministic periods: ``2025年上半年`` → (2025-01-01, 2025-06-30).
+
+Relative words (今年, 去年) resolve against the article's ``published_at``. A figure
+that is a stock or a ratio sits at a point, so ``point=True`` collapses a span to its
+last day (``2018年的0.51%`` → 2018-12-31 … 2018-12-31).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import unicodedata
+from datetime import date
+
+Period = tuple[str | None, str | None]
+_NONE: Period = (None, None)
+
+_CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_RELATIVE_YEARS = {"今年": 0, "本年": 0, "当年": 0, "去年": -1, "上年": -1, "前年": -2, "明年": 1}
+
+
+def published_date(published_at: str | None) -> date | None:
+    """The date part of an ISO 8601 date or date-time, or None."""
+    if not published_at:
+        return None
+    match = re.match(r"(\d{4})-(\d{2})-(\d{2})", published_at)
+    if not match:
+        return None
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _small_number(token: str) -> int:
+    return int(token) if token.isdigit() else _CN_DIGITS[token]
+
+
+def _span(start: date, end: date, point: bool) -> Period:
+    if point:
+        return end.isoformat(), end.isoformat()
+    return start.isoformat(), end.isoformat()
+
+
+def _year_of(text: str, today: date | None) -> tuple[int | None, str]:
+    """The year a phrase names (explicitly or relatively) and the text after it."""
+    match = re.search(r"(\d{4})\s*年(?:度)?", text)
+    if match:
+        return int(match[1]), text[match.end() :]
+    for word, offset in _RELATIVE_YEARS.items():
+        if word in text:
+            return (today.year + offset if today else None), text[text.index(word) + len(word) :]
+    return None, text
+
+
+def _implicit_year(month: int, today: date | None) -> int | None:
+    """A month without a year is the latest such month up to publication."""
+    if today is None:
+        return None
+    return today.year if month <= today.month else today.year - 1
+
+
+def parse_period(text: str | None, published_at: str | None = None, *, point: bool = False) -> Period:
+    """Resolve a period phrase into ISO dates, or (None, None) when it cannot."""
+    if not text:
+        return _NONE
+    text = unicodedata.normalize("NFKC", text).replace(" ", "")
+    today = published_date(published_at)
+
+    # "自2020年至今": from a start to the publication date
+    since = re.search(r"(?:自|从)(\d{4})年(?:起)?(?:至今|以来|到现在)", text)
+    if since and today:
+        return _span(date(int(since[1]), 1, 1), today, point)
+
+    # full dates: 2024年11月11日, 2024-11-11
+    full = re.search(r"(\d{4})(?:年|-|/|\.)(\d{1,2})(?:月|-|/|\.)(\d{1,2})(?:日|号)?", text)
+    if full:
+        try:
+            day = date(int(full[1]), int(full[2]), int(full[3]))
+        except ValueError:
+            return _NONE
+        return day.isoformat(), day.isoformat()
+
+    year, rest = _year_of(text, today)
+
+    # quarters: 一季度, 第三季度, 前三季度, Q1
+    quarter = re.search(r"(前)?(?:第)?([一二三四1-4])(?:季度|季)|Q([1-4])", rest)
+    if quarter:
+        n = _small_number(quarter[2] or quarter[3])
+        if year is None:
+            year = _implicit_year(3 * n, today) if today else None
+        if year is None:
+            return _NONE
+        first_month = 1 if quarter[1] else 3 * n - 2
+        return _span(date(year, first_month, 1), _month_end(year, 3 * n), point)
+
+    # halves: 上半年, 下半年, 前半年
+    half = re.search(r"(上|下|前|后)半年", rest)
+    if half:
+        if year is None:
+            if today is None:
+                return _NONE
+            year = today.year if half[1] in "上前" or today.month == 12 else today.year - 1
+        if half[1] in "上前":
+            return _span(date(year, 1, 1), date(year, 6, 30), point)
+        return _span(date(year, 7, 1), date(year, 12, 31), point)
+
+    # months: 6月末, 截至2025年6月底, 9月, 前10个月, 1-9月
+    months = re.search(r"(?:前(\d{1,2}|[一二三四五六七八九十]{1,2})个月)|(?:(\d{1,2})月?(?:-|至|~|到)(\d{1,2})月)", rest)
+    if months:
+        if months[1]:
+            last = _small_number(months[1]) if months[1].isdigit() or len(months[1]) == 1 else 10 + _CN_DIGITS.get(months[1][-1], 0)
+            first = 1
+        else:
+            first, last = int(months[2]), int(months[3])
+        if not 1 <= first <= last <= 12:
+            return _NONE
+        year = year if year is not None else _implicit_year(last, today)
+        if year is None:
+            return _NONE
+        return _span(date(year, first, 1), _month_end(year, last), point)
+
+    month = re.search(r"(\d{1,2})月(份)?(末|底|初)?", rest)
+    if month:
+        m = int(month[1])
+        if not 1 <= m <= 12:
+            return _NONE
+        year = year if year is not None else _implicit_year(m, today)
+        if year is None:
+            return _NONE
+        if month[3] in ("末", "底"):
+            end = _month_end(year, m)
+            return end.isoformat(), end.isoformat()
+        if month[3] == "初":
+            start = date(year, m, 1)
+            return start.isoformat(), start.isoformat()
+        return _span(date(year, m, 1), _month_end(year, m), point)
+
+    # year ends and starts: 2024年末, 去年底, 年初
+    if re.search(r"(?:年)?(末|底)", rest) and (year is not None or "年末" in text or "年底" in text):
+        year = year if year is not None else (today.year if today else None)
+        if year is None:
+            return _NONE
+        end = date(year, 12, 31)
+        return end.isoformat(), end.isoformat()
+    if re.search(r"年初", text):
+        year = year if year is not None else (today.year if today else None)
+        if year is None:
+            return _NONE
+        start = date(year, 1, 1)
+        return start.isoformat(), start.isoformat()
+
+    if year is not None:
+        return _span(date(year, 1, 1), date(year, 12, 31), point)
+    return _NONE
+
+
+def parse_date(text: str | None, published_at: str | None = None) -> str | None:
+    """A point in time at the precision written: 2025-10-01, 2025-10 or 2025."""
+    if not text:
+        return None
+    text = unicodedata.normalize("NFKC", text).replace(" ", "")
+    today = published_date(published_at)
+    full = re.search(r"(\d{4})(?:年|-|/|\.)(\d{1,2})(?:月|-|/|\.)(\d{1,2})", text)
+    if full:
+        try:
+            return date(int(full[1]), int(full[2]), int(full[3])).isoformat()
+        except ValueError:
+            return None
+    year, rest = _year_of(text, today)
+    month_day = re.search(r"(\d{1,2})月(?:(\d{1,2})(?:日|号))?", rest)
+    if month_day:
+        m = int(month_day[1])
+        if not 1 <= m <= 12:
+            return None
+        year = year if year is not None else _implicit_year(m, today)
+        if year is None:
+            return None
+        if month_day[2]:
+            try:
+                return date(year, m, int(month_day[2])).isoformat()
+            except ValueError:
+                return None
+        return f"{year:04d}-{m:02d}"
+    return f"{year:04d}" if year is not None else None
+
+
+# Period phrases as they stand before a figure: 2024年末, 截至2025年6月末, 前三季度 …
+_PERIOD_PHRASE = re.compile(
+    r"(?:截至|截止|截止到)?"
+    r"(?:(?:\d{4}年|今年|去年|前年|上年|本年)(?:度)?"
+    r"(?:前三季度|第?[一二三四1-4]季度|[上下]半年|\d{1,2}月(?:末|底|份)?|末|底|初)?"
+    r"|前三季度|第?[一二三四]季度|[上下]半年|\d{1,2}月(?:末|底)|年末|年底|年初)"
+)
+_CLAUSE_STOPS = "。！？!?；;\n"
+
+
+def period_before(text: str, position: int, *, window: int = 60) -> str | None:
+    """The last period phrase before ``position`` in the same sentence, or None."""
+    lo = max(0, position - window)
+    for stop in _CLAUSE_STOPS:
+        cut = text.rfind(stop, lo, position)
+        if cut >= 0:
+            lo = max(lo, cut + 1)
+    bullet = text.rfind(" - ", lo, position)
+    if bullet >= 0:
+        lo = bullet + 3
+    found = None
+    for match in _PERIOD_PHRASE.finditer(text, lo, position):
+        found = match.group()
+    return found

@@ -1,0 +1,83 @@
+"""Versioned prompt templates, shipped in the wheel as ``extractor.prompts``.
+
+The repository keeps them in ``prompts/<version>/``; ``pyproject.toml`` maps that
+folder into the package. The version and a hash of the template text go into every
+result's ``meta``, and into the cache key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from importlib.resources.abc import Traversable
+from string import Template
+
+PROMPT_VERSION = "v1"
+PASSES = ("entities", "metrics", "actions")
+MARK = "【#{n}】"
+_MARK_RE = re.compile(r"【#\d+】")
+
+
+@dataclass(frozen=True)
+class PromptSet:
+    version: str
+    system: Template
+    tasks: dict[str, str]
+    hash: str
+
+
+def _prompt_root() -> Traversable:
+    """The installed ``extractor.prompts`` package, or ``prompts/`` in a source checkout."""
+    try:
+        return resources.files("extractor.prompts")
+    except ModuleNotFoundError:
+        return resources.files("extractor").joinpath("..", "prompts")
+
+
+@lru_cache(maxsize=4)
+def load_prompts(version: str = PROMPT_VERSION) -> PromptSet:
+    folder = _prompt_root().joinpath(version)
+    texts = {name: folder.joinpath(f"{name}.md").read_text(encoding="utf-8") for name in ("system", *PASSES)}
+    digest = hashlib.sha256()
+    for name in sorted(texts):
+        digest.update(name.encode() + b"\0" + texts[name].encode() + b"\0")
+    return PromptSet(
+        version=version,
+        system=Template(texts["system"]),
+        tasks={name: texts[name] for name in PASSES},
+        hash=digest.hexdigest()[:16],
+    )
+
+
+def strip_marks(text: str) -> str:
+    """Remove candidate markers that a model copied into a quote."""
+    return _MARK_RE.sub("", text)
+
+
+def build_messages(
+    prompts: PromptSet,
+    task: str,
+    *,
+    text: str,
+    title: str | None,
+    source: str | None,
+    published_at: str | None,
+) -> list[dict[str, str]]:
+    """System message (instructions + article, shared by every pass) then the task.
+
+    Keeping the article in the shared system prefix lets a server with prompt caching
+    reuse it across the passes of one article.
+    """
+    system = prompts.system.safe_substitute(
+        title=title or "(无)",
+        source=source or "(无)",
+        published_at=published_at or "(未知)",
+        text=text,
+    )
+    return [
+        {"role": "system", "content": system},
+        {"role": "user", "content": prompts.tasks[task]},
+    ]
