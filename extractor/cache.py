@@ -1,4 +1,9 @@
-"""Validated results on disk, keyed by everything that could change them."""
+"""Validated model answers on disk, keyed by everything that could change them.
+
+What is cached is each call's validated draft, not the final facts: a hit skips the
+call, and grounding and normalisation (cheap, deterministic) run again, so a fix in
+that code reaches cached articles without paying for the model twice.
+"""
 
 from __future__ import annotations
 
@@ -11,23 +16,16 @@ import diskcache
 
 from .models import SCHEMA_VERSION
 
-# Bump when code that turns drafts into facts changes what it produces.
-PIPELINE_VERSION = "1"
-
-
-def cache_key(*, model: str, endpoint: str, prompt_hash: str, text: str, title: str | None, published_at: str | None) -> str:
-    """(model, endpoint, prompt hash, schema version, text hash) and what the prompt shows."""
+def cache_key(*, model: str, endpoint: str, prompt_hash: str, schema: str, messages: list[dict[str, str]]) -> str:
+    """(model, endpoint, prompt hash, schema version, hash of the text as sent)."""
     parts = {
         "model": model,
         "endpoint": endpoint,
         "prompt": prompt_hash,
-        "schema": SCHEMA_VERSION,
-        "pipeline": PIPELINE_VERSION,
-        "text": hashlib.sha256(text.encode("utf-8")).hexdigest(),
-        "title": title,
-        "published_at": published_at,
+        "schema": f"{SCHEMA_VERSION}/{schema}",
+        "text": hashlib.sha256(json.dumps(messages, ensure_ascii=False).encode("utf-8")).hexdigest(),
     }
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
 class ResultCache:

@@ -13,7 +13,24 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator
 from .models import ActionKind, InstitutionType, MetricKind, ProductType
 
 
-class InstitutionDraft(BaseModel):
+def _compact(node: Any) -> Any:
+    """Drop titles and descriptions: the prompt explains fields, the grammar keeps shape."""
+    if isinstance(node, dict):
+        return {k: _compact(v) for k, v in node.items() if k not in ("title", "description")}
+    if isinstance(node, list):
+        return [_compact(v) for v in node]
+    return node
+
+
+class Draft(BaseModel):
+    """A model-facing schema, sent compactly (every prompt token costs on a CPU model)."""
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return _compact(super().model_json_schema(*args, **kwargs))
+
+
+class InstitutionDraft(Draft):
     name: str = Field(description="the fullest name the article uses, e.g. 微众银行")
     aliases: list[str] = Field(default_factory=list, description="other names used in the article")
     type: InstitutionType
@@ -22,7 +39,7 @@ class InstitutionDraft(BaseModel):
     quote: str = Field(description="a short phrase copied verbatim from the article that names it")
 
 
-class ProductDraft(BaseModel):
+class ProductDraft(Draft):
     name: str = Field(description="product name, e.g. 微粒贷")
     provider: str | None = Field(default=None, description="the institution offering it")
     type: ProductType
@@ -31,12 +48,12 @@ class ProductDraft(BaseModel):
     quote: str = Field(description="a short phrase copied verbatim from the article that names it")
 
 
-class EntitiesDraft(BaseModel):
+class EntitiesDraft(Draft):
     institutions: list[InstitutionDraft] = Field(default_factory=list)
     products: list[ProductDraft] = Field(default_factory=list)
 
 
-class MetricLabel(BaseModel):
+class MetricLabel(Draft):
     id: int = Field(description="the number of the figure in the list")
     subject: str = Field(description="the institution or product the figure is about")
     metric: MetricKind
@@ -53,11 +70,11 @@ class MetricLabel(BaseModel):
         return value
 
 
-class MetricLabels(BaseModel):
+class MetricLabels(Draft):
     metrics: list[MetricLabel] = Field(default_factory=list)
 
 
-class ActionDraft(BaseModel):
+class ActionDraft(Draft):
     regulator: str | None = Field(default=None, description="who acts, or the article's word such as 监管")
     target: str | None = Field(default=None, description="institution acted on; null for an industry-wide rule")
     action: ActionKind
@@ -68,5 +85,5 @@ class ActionDraft(BaseModel):
     quote: str = Field(description="a phrase copied verbatim from the article")
 
 
-class ActionsDraft(BaseModel):
+class ActionsDraft(Draft):
     actions: list[ActionDraft] = Field(default_factory=list)

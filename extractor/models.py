@@ -6,6 +6,8 @@ contract allows (``Article.origin``, ``Meta``) are additions, never renames.
 
 from __future__ import annotations
 
+import hashlib
+import unicodedata
 from enum import Enum
 from typing import Any
 
@@ -119,7 +121,7 @@ class Article(BaseModel):
     title: str | None = None
     source: str | None = None
     published_at: str | None = None
-    language: str = "zh"
+    language: str = ""
     text: str
     origin: Origin | None = None
 
@@ -228,3 +230,37 @@ def json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "article-facts.v1.schema.json"
     return schema
+
+
+def normalise_text(text: str) -> str:
+    """The contract's body: NFC, ``\\r\\n`` → ``\\n``, nothing else changed."""
+    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def article_id(text: str) -> str:
+    """Stable: the same body text gives the same id."""
+    return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()[:16]
+
+
+def _guess_language(text: str) -> str:
+    sample = text[:2000]
+    cjk = sum(1 for c in sample if "\u4e00" <= c <= "\u9fff")
+    return "zh" if cjk > 20 or cjk * 4 >= len(sample) else "en"
+
+
+def as_article(article: Article | str | Any) -> Article:
+    """Accept a body string, an ``Article`` or any object with title/source/published_at/text."""
+    if isinstance(article, str):
+        article = Article(text=article, language="")
+    elif not isinstance(article, Article):
+        article = Article(
+            title=getattr(article, "title", None),
+            source=getattr(article, "source", None),
+            published_at=getattr(article, "published_at", None),
+            language=getattr(article, "language", None) or "",
+            text=article.text,
+        )
+    text = normalise_text(article.text)
+    return article.model_copy(
+        update={"text": text, "id": article.id or article_id(text), "language": article.language or _guess_language(text)}
+    )

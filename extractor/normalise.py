@@ -25,6 +25,7 @@ from .models import (
 from .numbers import Candidate, FigureError, parse_figure
 from .periods import parse_date, parse_period, period_before
 from .prompting import strip_marks
+from .rules import metric_from_context, nearest_name, unit_fits
 
 _GENERIC = {
     "监管", "监管部门", "监管机构", "公司", "该公司", "本公司", "银行", "该行", "本行", "平台", "机构",
@@ -32,6 +33,11 @@ _GENERIC = {
 }
 _SELF_WORDS = {"公司", "该公司", "本公司", "该行", "本行", "该平台", "该机构", "集团"}
 
+_REGULATORY_WORDS = (
+    "监管", "罚", "处罚", "批复", "批准", "获批", "新规", "规定", "办法", "通知", "整改", "牌照", "执照",
+    "吊销", "调查", "立案", "警示", "约谈", "央行", "金融监督管理", "银保监", "证监", "施行", "实施", "出台",
+    "regulator", "fine", "penalt", "approv", "licen", "rule", "investigat",
+)
 MONEY_METRICS = {
     MetricKind.revenue, MetricKind.net_profit, MetricKind.net_loss, MetricKind.registered_capital,
     MetricKind.capital_increase, MetricKind.total_assets, MetricKind.loan_balance, MetricKind.loan_volume,
@@ -66,6 +72,7 @@ class Normaliser:
         self.grounder = Grounder(self.text)
         self._names: dict[str, str] = {}  # any known spelling → canonical name
         self._title_subject: str | None = None
+        self._spellings: list[str] = []
 
     # -- shared helpers --------------------------------------------------------------
 
@@ -126,11 +133,12 @@ class Normaliser:
         for institution in merged.values():
             for spelling in (institution.name, *institution.aliases):
                 self._names.setdefault(_key(spelling), institution.name)
+                self._spellings.append(spelling)
         title = self.article.title or ""
         self._title_subject = next((i.name for i in merged.values() if i.name in title), None)
         return list(merged.values())
 
-    def products(self, drafts: Iterable[ProductDraft], metrics: list[FinancialMetric]) -> list[Product]:
+    def products(self, drafts: Iterable[ProductDraft]) -> list[Product]:
         merged: dict[str, Product] = {}
         for draft in drafts:
             name = strip_marks(draft.name).strip().strip("“”\"'「」")
@@ -162,51 +170,89 @@ class Normaliser:
                 evidence=[evidence],
             )
             self._names.setdefault(key, name)
-        for product in merged.values():
-            _fill_product_terms(product, metrics, self.text)
+            self._spellings.append(name)
         return list(merged.values())
 
     # -- metrics ---------------------------------------------------------------------
 
     def metrics(self, labels: Iterable[MetricLabel], candidates: dict[int, Candidate]) -> list[FinancialMetric]:
-        facts: list[FinancialMetric] = []
-        seen_ids: set[int] = set()
-        seen_keys: set[tuple[object, ...]] = set()
+        """A fact for each figure the model labelled or the words before it name."""
+        by_id: dict[int, MetricLabel] = {}
         for label in labels:
-            candidate = candidates.get(label.id)
-            if candidate is None or label.id in seen_ids:
+            by_id.setdefault(label.id, label)
+        facts: list[FinancialMetric] = []
+        seen: set[tuple[object, ...]] = set()
+        for number, candidate in sorted(candidates.items(), key=lambda item: item[1].start):
+            label = by_id.get(number)
+            written = metric_from_context(self.text, candidate.start, candidate.end, candidate.figure.unit)
+            if label is None and written is None:
                 continue
-            seen_ids.add(label.id)
-            subject = self.canonical(label.subject)
-            if not subject or subject in _GENERIC or not self._mentioned(subject) and subject not in self._names.values():
-                self.warnings.append(f"metric dropped, subject not named in the article: {label.subject!r} ({candidate.raw})")
+            fact = self._metric(candidate, label, written)
+            if fact is None:
                 continue
-            figure = candidate.figure
-            period_text = label.period.strip() if label.period else None
-            if period_text and not self._mentioned(period_text):
-                period_text = None
-            if period_text is None:
-                period_text = period_before(self.text, candidate.start)
-            start, end = parse_period(period_text, self.article.published_at, point=label.metric in POINT_METRICS)
-            fact = FinancialMetric(
-                subject=subject,
-                metric=label.metric,
-                name=strip_marks(label.name).strip() or label.metric.value,
-                value=figure.value,
-                value_max=figure.value_max,
-                unit=_unit_for(figure.unit, label.metric),
-                raw=candidate.raw,
-                qualifier=figure.qualifier,
-                period_start=start,
-                period_end=end,
-                period_text=period_text,
-                evidence=[self.grounder.sentence_around(candidate.start, candidate.end)],
-            )
             key = (fact.subject, fact.metric, fact.value, fact.value_max, fact.period_end, candidate.start)
-            if key not in seen_keys:
-                seen_keys.add(key)
+            if key not in seen:
+                seen.add(key)
                 facts.append(fact)
         return facts
+
+    def _metric(
+        self, candidate: Candidate, label: MetricLabel | None, written: tuple[MetricKind, str] | None
+    ) -> FinancialMetric | None:
+        figure = candidate.figure
+        subject = self._metric_subject(label.subject if label else None, candidate.start)
+        if subject is None:
+            self.warnings.append(f"metric dropped, no subject named in the article for {candidate.raw!r}")
+            return None
+        if written is not None:
+            metric, name = written
+            if label is not None and label.metric is metric and label.name and label.name in self.text:
+                name = strip_marks(label.name).strip()
+        else:
+            assert label is not None
+            metric, name = label.metric, strip_marks(label.name).strip()
+            if not unit_fits(metric, figure.unit):
+                metric = MetricKind.other
+        period_text = label.period.strip() if label and label.period else None
+        if period_text and period_text not in self.text:
+            period_text = None
+        if period_text is None:
+            period_text = period_before(self.text, candidate.start)
+        start, end = parse_period(period_text, self.article.published_at, point=metric in POINT_METRICS)
+        return FinancialMetric(
+            subject=subject,
+            metric=metric,
+            name=name or metric.value,
+            value=figure.value,
+            value_max=figure.value_max,
+            unit=_unit_for(figure.unit, metric),
+            raw=candidate.raw,
+            qualifier=figure.qualifier,
+            period_start=start,
+            period_end=end,
+            period_text=period_text,
+            evidence=[self.grounder.sentence_around(candidate.start, candidate.end)],
+        )
+
+    def _metric_subject(self, proposed: str | None, position: int) -> str | None:
+        """Who a figure is about: the entity named nearest before it in its sentence;
+        else the model's choice when it is a known entity; else the article's main one."""
+        near = nearest_name(self.text, position, self._spellings)
+        if near is not None:
+            return self._names.get(_key(near), near)
+        subject = self.canonical(proposed)
+        if subject and _key(subject) in self._names:
+            return self._names[_key(subject)]
+        return self._title_subject or self._main_entity()
+
+    def _main_entity(self) -> str | None:
+        """The known entity the body names most often."""
+        counts: dict[str, int] = {}
+        for spelling in self._spellings:
+            name = self._names.get(_key(spelling), spelling)
+            counts[name] = counts.get(name, 0) + self.text.count(spelling)
+        best = max(counts.items(), key=lambda item: item[1], default=None)
+        return best[0] if best and best[1] > 0 else None
 
     # -- regulatory actions ----------------------------------------------------------
 
@@ -214,9 +260,13 @@ class Normaliser:
         facts: list[RegulatoryAction] = []
         seen: set[tuple[object, ...]] = set()
         for draft in drafts:
-            evidence = self._ground(draft.quote, fallback=strip_marks(draft.amount) if draft.amount else None)
+            evidence = self._ground(draft.quote)
             if evidence is None:
                 self.warnings.append(f"regulatory action dropped, quote not found: {draft.quote!r}")
+                continue
+            clause = self.grounder.sentence_around(evidence.start, evidence.end).text
+            if not any(word in clause for word in _REGULATORY_WORDS):
+                self.warnings.append(f"regulatory action dropped, its sentence names no regulatory act: {draft.quote!r}")
                 continue
             amount, currency = self._amount(draft.amount)
             target = self.canonical(draft.target)
@@ -269,10 +319,10 @@ def _unit_for(unit: str | None, metric: MetricKind) -> str:
     return "count"
 
 
-_TERM = re.compile(r"(?:最长|最多)?可?分(\d{1,3})期|(\d{1,3})个月")
+_TERM = re.compile(r"最长可?分(\d{1,3})期|最长(?:期限)?(\d{1,3})个月")
 
 
-def _fill_product_terms(product: Product, metrics: list[FinancialMetric], text: str) -> None:
+def fill_product_terms(product: Product, metrics: list[FinancialMetric], text: str, *, main_product: bool) -> None:
     """Rates, limits and terms of a product, copied from its grounded metrics."""
     for metric in metrics:
         if metric.subject != product.name:
@@ -283,7 +333,11 @@ def _fill_product_terms(product: Product, metrics: list[FinancialMetric], text: 
         elif metric.metric is MetricKind.credit_limit and metric.unit in _CURRENCY_CODES:
             product.credit_limit_min = metric.value if metric.value_max is not None else None
             product.credit_limit_max = metric.value_max if metric.value_max is not None else metric.value
-    for evidence in (e for m in metrics if m.subject == product.name for e in m.evidence):
-        match = _TERM.search(evidence.text)
-        if match and "最长" in evidence.text:
+    texts = [e.text for m in metrics if m.subject == product.name for e in m.evidence]
+    if main_product:
+        texts.append(text)
+    for chunk in texts:
+        match = _TERM.search(chunk)
+        if match:
             product.max_term_months = int(match[1] or match[2])
+            break

@@ -211,5 +211,6 @@ def period_before(text: str, position: int, *, window: int = 60) -> str | None:
         lo = bullet + 3
     found = None
     for match in _PERIOD_PHRASE.finditer(text, lo, position):
-        found = match.group()
+        if "以来" not in text[match.end() : match.end() + 8]:  # 自2015年上线以来: a start, not the period
+            found = match.group()
     return found

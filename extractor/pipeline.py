@@ -1,59 +1,38 @@
 """One article to ``ArticleFacts``: prompt → call → validate → ground → normalise.
 
-The model is asked three small questions per piece of text (entities, labels for
-code-found figures, regulatory actions); everything numeric is computed by code.
+The model answers three small questions per piece of text (entities, labels for the
+figures code found, regulatory actions); everything numeric is computed by code.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import time
-import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Any, TypeVar
 
 from .backends import Backend, choose_backend
 from .cache import ResultCache, cache_key
 from .chunking import Chunk, split_text
 from .config import Config
-from .drafts import ActionDraft, ActionsDraft, EntitiesDraft, InstitutionDraft, MetricLabel, MetricLabels, ProductDraft
+from .drafts import (
+    ActionDraft,
+    ActionsDraft,
+    Draft,
+    EntitiesDraft,
+    InstitutionDraft,
+    MetricLabel,
+    MetricLabels,
+    ProductDraft,
+)
 from .llm import Endpoint, ModelCaller
-from .models import Article, ArticleFacts, Meta, Usage
-from .normalise import Normaliser
+from .models import Article, ArticleFacts, Meta, Usage, as_article
+from .normalise import Normaliser, fill_product_terms
 from .numbers import Candidate, find_figures
 from .prompting import MARK, PromptSet, build_messages, load_prompts
 
-
-def normalise_text(text: str) -> str:
-    """The contract's body: NFC, ``\\r\\n`` → ``\\n``, nothing else changed."""
-    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-
-
-def article_id(text: str) -> str:
-    return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()[:16]
-
-
-def as_article(article: Article | str | object) -> Article:
-    """Accept a body string, an ``Article`` or any object with title/source/published_at/text."""
-    if isinstance(article, str):
-        article = Article(text=article)
-    elif not isinstance(article, Article):
-        article = Article(
-            title=getattr(article, "title", None),
-            source=getattr(article, "source", None),
-            published_at=getattr(article, "published_at", None),
-            language=getattr(article, "language", None) or "zh",
-            text=getattr(article, "text"),
-        )
-    text = normalise_text(article.text)
-    language = article.language or _guess_language(text)
-    return article.model_copy(update={"text": text, "id": article.id or article_id(text), "language": language})
-
-
-def _guess_language(text: str) -> str:
-    cjk = sum(1 for c in text[:2000] if "\u4e00" <= c <= "\u9fff")
-    return "zh" if cjk * 5 >= min(len(text), 2000) * 0.5 or cjk > 20 else "en"
+D = TypeVar("D", bound=Draft)
 
 
 def marked_text(text: str, chunk: Chunk, candidates: dict[int, Candidate]) -> str:
@@ -72,13 +51,17 @@ def marked_text(text: str, chunk: Chunk, candidates: dict[int, Candidate]) -> st
 
 @dataclass
 class Drafts:
-    institutions: list[InstitutionDraft]
-    products: list[ProductDraft]
-    labels: list[MetricLabel]
-    actions: list[ActionDraft]
-    usage: Usage
+    """Everything the model said about one article, gathered over pieces and passes."""
+
     candidates: dict[int, Candidate]
     chunks: int
+    institutions: list[InstitutionDraft] = field(default_factory=list)
+    products: list[ProductDraft] = field(default_factory=list)
+    labels: list[MetricLabel] = field(default_factory=list)
+    actions: list[ActionDraft] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    calls: int = 0
+    cache_hits: int = 0
 
 
 class Extractor:
@@ -102,83 +85,92 @@ class Extractor:
                 self._caller = ModelCaller(self.config, self._endpoint)
             return self._endpoint
 
-    def key_for(self, article: Article, endpoint_identity: str, model: str) -> str:
-        return cache_key(
-            model=model,
-            endpoint=endpoint_identity,
-            prompt_hash=self.prompts.hash,
-            text=article.text,
-            title=article.title,
-            published_at=article.published_at,
-        )
-
-    async def extract(self, article: Article | str | object) -> ArticleFacts:
+    async def extract(self, article: Article | str | Any) -> ArticleFacts:
         began = time.perf_counter()
         article = as_article(article)
         endpoint = await self.endpoint()
-        key = self.key_for(article, endpoint.identity, endpoint.model)
+        drafts = await self._draft(article, endpoint)
+        return self._build(article, drafts, endpoint, began)
+
+    async def _ask(
+        self,
+        endpoint: Endpoint,
+        model: type[D],
+        messages: list[dict[str, str]],
+        drafts: Drafts,
+        context: dict[str, Any] | None = None,
+    ) -> D:
+        """One pass, from the cache when this exact request was answered before."""
+        assert self._caller is not None
+        key = cache_key(
+            model=endpoint.model,
+            endpoint=endpoint.identity,
+            prompt_hash=self.prompts.hash,
+            schema=model.__name__,
+            messages=messages,
+        )
         if self._cache is not None:
             hit = self._cache.get(key)
             if hit is not None:
-                facts = ArticleFacts.model_validate(hit)
-                facts.article = article
-                facts.meta.cached = True
-                facts.meta.latency_s = round(time.perf_counter() - began, 4)
-                return facts
-        drafts = await self._draft(article)
-        facts = self._build(article, drafts, endpoint, began)
+                drafts.cache_hits += 1
+                return model.model_validate(hit, context=context)
+        result = await self._caller.call(model, messages, context=context)
+        drafts.usage = drafts.usage.add(result.usage)
+        drafts.calls += 1
+        assert isinstance(result.value, model)
         if self._cache is not None:
-            stored = facts.model_dump(mode="json")
-            self._cache.put(key, stored)
-        return facts
+            self._cache.put(key, result.value.model_dump(mode="json"))
+        return result.value
 
-    async def _draft(self, article: Article) -> Drafts:
-        assert self._caller is not None
-        candidates = {n: c for n, c in enumerate(find_figures(article.text), start=1)}
+    async def _draft(self, article: Article, endpoint: Endpoint) -> Drafts:
+        candidates = dict(enumerate(find_figures(article.text), start=1))
         chunks = split_text(article.text, max_chars=self.config.chunk_chars, overlap=self.config.chunk_overlap)
-        drafts = Drafts([], [], [], [], Usage(), candidates, len(chunks))
+        drafts = Drafts(candidates=candidates, chunks=len(chunks))
         for chunk in chunks:
-            messages = lambda task: build_messages(  # noqa: E731
-                self.prompts,
-                task,
-                text=marked_text(article.text, chunk, candidates),
-                title=article.title,
-                source=article.source,
-                published_at=article.published_at,
-            )
-            entities = await self._caller.call(EntitiesDraft, messages("entities"))
-            drafts.usage = drafts.usage.add(entities.usage)
-            assert isinstance(entities.value, EntitiesDraft)
-            drafts.institutions += entities.value.institutions
-            drafts.products += entities.value.products
+            shown = marked_text(article.text, chunk, candidates)
+
+            def messages(task: str, shown: str = shown) -> list[dict[str, str]]:
+                return build_messages(
+                    self.prompts,
+                    task,
+                    text=shown,
+                    title=article.title,
+                    source=article.source,
+                    published_at=article.published_at,
+                )
+
+            entities = await self._ask(endpoint, EntitiesDraft, messages("entities"), drafts)
+            drafts.institutions += entities.institutions
+            drafts.products += entities.products
             in_chunk = {n for n, c in candidates.items() if c.start >= chunk.start and c.end <= chunk.end}
             if in_chunk:
-                labels = await self._caller.call(MetricLabels, messages("metrics"), context={"candidate_ids": in_chunk})
-                drafts.usage = drafts.usage.add(labels.usage)
-                assert isinstance(labels.value, MetricLabels)
-                drafts.labels += labels.value.metrics
-            actions = await self._caller.call(ActionsDraft, messages("actions"))
-            drafts.usage = drafts.usage.add(actions.usage)
-            assert isinstance(actions.value, ActionsDraft)
-            drafts.actions += actions.value.actions
+                context = {"candidate_ids": in_chunk}
+                labels = await self._ask(endpoint, MetricLabels, messages("metrics"), drafts, context)
+                drafts.labels += labels.metrics
+            actions = await self._ask(endpoint, ActionsDraft, messages("actions"), drafts)
+            drafts.actions += actions.actions
         return drafts
 
     def _build(self, article: Article, drafts: Drafts, endpoint: Endpoint, began: float) -> ArticleFacts:
         normaliser = Normaliser(article)
         institutions = normaliser.institutions(drafts.institutions)
+        products = normaliser.products(drafts.products)
         metrics = normaliser.metrics(drafts.labels, drafts.candidates)
-        products = normaliser.products(drafts.products, metrics)
+        for product in products:
+            fill_product_terms(product, metrics, article.text, main_product=len(products) == 1)
         actions = normaliser.actions(drafts.actions)
         meta = Meta(
             model=endpoint.model,
             provider=endpoint.provider,
             prompt_version=self.prompts.version,
             prompt_hash=self.prompts.hash,
-            cached=False,
+            cached=drafts.calls == 0,
             usage=drafts.usage,
             latency_s=round(time.perf_counter() - began, 3),
             extracted_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             chunks=drafts.chunks,
+            calls=drafts.calls,
+            cache_hits=drafts.cache_hits,
             mode=self.config.resolved_mode,
         )
         return ArticleFacts(
@@ -197,5 +189,6 @@ class Extractor:
             self._caller = None
         if self._cache is not None:
             self._cache.close()
+            self._cache = None
         if self._backend is not None:
             self._backend.stop()

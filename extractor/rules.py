@@ -1,0 +1,136 @@
+"""Mechanical readings of the text around a figure, used to check the model's labels.
+
+Chinese financial writing names the metric right before its figure (不良贷款率由…升至
+1.57%) and the subject before that; a 1.5B model often mislabels both. These rules
+read what is written instead, and the model's label is kept only when they are silent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .models import MetricKind
+
+# Ordered: the first keyword of a group that ends nearest to the figure wins.
+_KEYWORDS: tuple[tuple[str, MetricKind], ...] = (
+    ("不良贷款率", MetricKind.npl_ratio),
+    ("不良率", MetricKind.npl_ratio),
+    ("拨备覆盖率", MetricKind.provision_coverage_ratio),
+    ("资本充足率", MetricKind.capital_adequacy_ratio),
+    ("坏账率", MetricKind.bad_debt_ratio),
+    ("毛利率", MetricKind.gross_margin),
+    ("市场份额", MetricKind.market_share),
+    ("市占率", MetricKind.market_share),
+    ("IT投入占", MetricKind.it_spending_ratio),
+    ("科技投入占", MetricKind.it_spending_ratio),
+    ("年利率", MetricKind.interest_rate),
+    ("日利率", MetricKind.interest_rate),
+    ("年化利率", MetricKind.interest_rate),
+    ("利率", MetricKind.interest_rate),
+    ("注册资本", MetricKind.registered_capital),
+    ("增资", MetricKind.capital_increase),
+    ("总资产", MetricKind.total_assets),
+    ("资产规模", MetricKind.total_assets),
+    ("贷款余额", MetricKind.loan_balance),
+    ("余额", MetricKind.loan_balance),
+    ("发放贷款", MetricKind.loan_volume),
+    ("放贷", MetricKind.loan_volume),
+    ("放款", MetricKind.loan_volume),
+    ("净利润", MetricKind.net_profit),
+    ("净赚", MetricKind.net_profit),
+    ("净利", MetricKind.net_profit),
+    ("净亏损", MetricKind.net_loss),
+    ("亏损", MetricKind.net_loss),
+    ("营业收入", MetricKind.revenue),
+    ("营收", MetricKind.revenue),
+    ("收入", MetricKind.revenue),
+    ("罚单", MetricKind.fine_amount),
+    ("罚款", MetricKind.fine_amount),
+    ("罚没", MetricKind.fine_amount),
+    ("投诉", MetricKind.complaint_count),
+    ("额度", MetricKind.credit_limit),
+    ("客户", MetricKind.customer_count),
+    ("用户", MetricKind.user_count),
+    ("月活", MetricKind.user_count),
+)
+_MONEY_UNITS = {"CNY", "USD", "HKD", "INR", "EUR", "JPY", "GBP"}
+_RATIO = {
+    MetricKind.npl_ratio, MetricKind.provision_coverage_ratio, MetricKind.capital_adequacy_ratio,
+    MetricKind.bad_debt_ratio, MetricKind.gross_margin, MetricKind.market_share, MetricKind.it_spending_ratio,
+    MetricKind.interest_rate,
+}
+_MONEY = {
+    MetricKind.revenue, MetricKind.net_profit, MetricKind.net_loss, MetricKind.registered_capital,
+    MetricKind.capital_increase, MetricKind.total_assets, MetricKind.loan_balance, MetricKind.loan_volume,
+    MetricKind.fine_amount, MetricKind.credit_limit,
+}
+_COUNTS = {MetricKind.customer_count, MetricKind.user_count, MetricKind.complaint_count}
+_SENTENCE_STOPS = "。！？!?；;\n"
+
+
+def sentence_start(text: str, position: int, *, window: int = 80) -> int:
+    """Where the sentence (or digest bullet) holding ``position`` begins."""
+    lo = max(0, position - window)
+    for stop in _SENTENCE_STOPS:
+        cut = text.rfind(stop, lo, position)
+        if cut >= 0:
+            lo = max(lo, cut + 1)
+    for marker in (" - ", "] "):
+        cut = text.rfind(marker, lo, position)
+        if cut >= 0:
+            lo = max(lo, cut + len(marker))
+    return lo
+
+
+def unit_fits(metric: MetricKind, unit: str | None) -> bool:
+    """Whether a figure's unit can carry this metric (1.57% is no customer count)."""
+    if metric in _RATIO:
+        return unit in ("%", "pp", "bp")
+    if metric in _MONEY:
+        return unit is None or unit in _MONEY_UNITS
+    if metric in _COUNTS:
+        return unit is None or unit not in _MONEY_UNITS | {"%", "pp", "bp", "times"}
+    return True
+
+
+# Counted things written right after the figure: 服务超千万用户.
+_AFTER: tuple[tuple[str, MetricKind], ...] = (
+    ("借款客户", MetricKind.customer_count),
+    ("企业客户", MetricKind.customer_count),
+    ("客户", MetricKind.customer_count),
+    ("用户", MetricKind.user_count),
+    ("投诉", MetricKind.complaint_count),
+)
+
+
+def metric_from_context(text: str, start: int, end: int, unit: str | None) -> tuple[MetricKind, str] | None:
+    """The metric that the words around a figure name, if they name one that fits."""
+    after = text[end : end + 6]
+    for word, metric in _AFTER:
+        if after.lstrip().startswith(word) and unit_fits(metric, unit):
+            return metric, word
+    lo = sentence_start(text, start)
+    before = text[lo:start]
+    best: tuple[int, MetricKind, str] | None = None
+    for keyword, metric in _KEYWORDS:
+        at = before.rfind(keyword)
+        if at < 0 or not unit_fits(metric, unit):
+            continue
+        end = at + len(keyword)
+        if best is None or end > best[0]:
+            best = (end, metric, keyword)
+    return (best[1], best[2]) if best else None
+
+
+def nearest_name(text: str, start: int, names: Iterable[str]) -> str | None:
+    """The entity named closest before ``start`` in the same sentence."""
+    lo = sentence_start(text, start, window=120)
+    before = text[lo:start]
+    best: tuple[int, int, str] | None = None
+    for name in names:
+        at = before.rfind(name)
+        if at >= 0:
+            key = (at + len(name), len(name))
+            if best is None or key > best[:2]:
+                best = (*key, name)
+    return best[2] if best else None
