@@ -59,23 +59,30 @@ class Grounder:
     def locate(self, quote: str, *, near: int = 0) -> Evidence | None:
         """The span of ``quote`` (the first at or after ``near``, else the first at all)."""
         quote = quote.strip()
-        if not quote:
+        needle = FoldedText.of(quote).folded
+        if len(needle) < 2:
             return None
         start = self.text.find(quote, near)
         if start < 0:
             start = self.text.find(quote)
         if start >= 0:
             return Evidence(text=quote, start=start, end=start + len(quote))
-        needle = FoldedText.of(quote).folded
-        if len(needle) < 2:
-            return None
         hay = self.folded
         at = hay.folded.find(needle)
         if at < 0:
             return None
         begin = hay.origin[at]
         end = hay.origin[at + len(needle) - 1] + 1
+        end = self._extend_punctuation(quote, end)
         return Evidence(text=self.text[begin:end], start=begin, end=end)
+
+    def _extend_punctuation(self, quote: str, end: int) -> int:
+        """Keep closing marks the quote ends with (】, ”, ]) when the text has them too."""
+        trailing = len(quote) - len(quote.rstrip("".join(c for c in set(quote) if _is_skippable(c))))
+        while trailing and end < len(self.text) and _is_skippable(self.text[end]) and not self.text[end].isspace():
+            end += 1
+            trailing -= 1
+        return end
 
     def sentence_around(self, start: int, end: int) -> Evidence:
         """The clause holding ``text[start:end]``, cut at sentence punctuation or bullets."""

@@ -1,0 +1,51 @@
+"""Quotes to offsets: exact first, then punctuation/width-insensitive, mapped back."""
+
+from __future__ import annotations
+
+import pytest
+
+from extractor.grounding import Grounder
+
+TEXT = "在黑猫投诉平台上,关于微粒贷的投诉量超2.6万条 涉及暴力催收 [6][14] - 暴力催收手段包括“假律师”上门堵门。ＡＢＣ银行"
+
+
+def test_exact_quote() -> None:
+    evidence = Grounder(TEXT).locate("关于微粒贷的投诉量超2.6万条")
+    assert evidence is not None
+    assert TEXT[evidence.start : evidence.end] == evidence.text == "关于微粒贷的投诉量超2.6万条"
+
+
+@pytest.mark.parametrize(
+    ("quote", "expected"),
+    [
+        ("在黑猫投诉平台上，关于微粒贷的投诉量超2.6万条", "在黑猫投诉平台上,关于微粒贷的投诉量超2.6万条"),
+        ("暴力催收手段包括‘假律师’上门", "暴力催收手段包括“假律师”上门"),
+        ("涉及暴力催收[6][14]", "涉及暴力催收 [6][14]"),
+        ("ABC银行", "ＡＢＣ银行"),
+        ("  关于微粒贷  ", "关于微粒贷"),
+    ],
+)
+def test_rewritten_punctuation_and_width_map_back(quote: str, expected: str) -> None:
+    evidence = Grounder(TEXT).locate(quote)
+    assert evidence is not None
+    assert evidence.text == expected
+    assert TEXT[evidence.start : evidence.end] == evidence.text
+
+
+@pytest.mark.parametrize("quote", ["微众银行罚款", "", "。", "投诉量超3万条"])
+def test_missing_quotes_are_none(quote: str) -> None:
+    assert Grounder(TEXT).locate(quote) is None
+
+
+def test_offsets_are_code_points_not_bytes() -> None:
+    text = "😀前缀 微粒贷"
+    evidence = Grounder(text).locate("微粒贷")
+    assert evidence is not None and (evidence.start, evidence.end) == (4, 7)
+
+
+def test_sentence_around_stops_at_bullets_and_references() -> None:
+    grounder = Grounder(TEXT)
+    at = TEXT.index("假律师")
+    clause = grounder.sentence_around(at, at + 3)
+    assert clause.text == "暴力催收手段包括“假律师”上门堵门"
+    assert TEXT[clause.start : clause.end] == clause.text

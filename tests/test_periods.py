@@ -1,0 +1,90 @@
+"""parse_period, parse_date and period_before, from the contract's period rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from extractor.periods import parse_date, parse_period, period_before
+
+PUBLISHED = "2025-12-28T22:50"
+
+# (phrase, point?, start, end)
+CASES = [
+    ("2024年", False, "2024-01-01", "2024-12-31"),
+    ("2024年度", False, "2024-01-01", "2024-12-31"),
+    ("2018年", True, "2018-12-31", "2018-12-31"),
+    ("2024年末", False, "2024-12-31", "2024-12-31"),
+    ("2024年底", False, "2024-12-31", "2024-12-31"),
+    ("截至2024年末", False, "2024-12-31", "2024-12-31"),
+    ("2025年上半年", False, "2025-01-01", "2025-06-30"),
+    ("2025年上半年", True, "2025-06-30", "2025-06-30"),
+    ("2025年下半年", False, "2025-07-01", "2025-12-31"),
+    ("2025年前三季度", False, "2025-01-01", "2025-09-30"),
+    ("前三季度", False, "2025-01-01", "2025-09-30"),
+    ("一季度", False, "2025-01-01", "2025-03-31"),
+    ("2025年一季度", False, "2025-01-01", "2025-03-31"),
+    ("2025年第三季度", False, "2025-07-01", "2025-09-30"),
+    ("2025年Q2", False, "2025-04-01", "2025-06-30"),
+    ("截至2025年6月末", False, "2025-06-30", "2025-06-30"),
+    ("2024年6月末", False, "2024-06-30", "2024-06-30"),
+    ("6月底", False, "2025-06-30", "2025-06-30"),
+    ("9月", False, "2025-09-01", "2025-09-30"),
+    ("2025年10月", False, "2025-10-01", "2025-10-31"),
+    ("2025年10月", True, "2025-10-31", "2025-10-31"),
+    ("今年", False, "2025-01-01", "2025-12-31"),
+    ("去年", False, "2024-01-01", "2024-12-31"),
+    ("今年上半年", False, "2025-01-01", "2025-06-30"),
+    ("去年末", False, "2024-12-31", "2024-12-31"),
+    ("去年底", False, "2024-12-31", "2024-12-31"),
+    ("自2020年至今", False, "2020-01-01", "2025-12-28"),
+    ("2024年11月11日", False, "2024-11-11", "2024-11-11"),
+    ("年初", False, "2025-01-01", "2025-01-01"),
+    ("前10个月", False, "2025-01-01", "2025-10-31"),
+    ("1-9月", False, "2025-01-01", "2025-09-30"),
+    ("2025年8月至10月", False, "2025-08-01", "2025-10-31"),
+    ("２０２４年", False, "2024-01-01", "2024-12-31"),
+]
+
+
+@pytest.mark.parametrize(("phrase", "point", "start", "end"), CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES])
+def test_parse_period(phrase: str, point: bool, start: str, end: str) -> None:
+    assert parse_period(phrase, PUBLISHED, point=point) == (start, end)
+
+
+@pytest.mark.parametrize("phrase", [None, "", "目前", "近年来", "未来"])
+def test_unknown_periods(phrase: str | None) -> None:
+    assert parse_period(phrase, PUBLISHED) == (None, None)
+
+
+def test_relative_without_publication_date_is_unknown() -> None:
+    assert parse_period("今年", None) == (None, None)
+    assert parse_period("9月", None) == (None, None)
+
+
+def test_month_after_publication_is_last_year() -> None:
+    assert parse_period("12月", "2026-01-05T15:07") == ("2025-12-01", "2025-12-31")
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("2024年", "2024"),
+        ("2025年10月", "2025-10"),
+        ("2025年10月1日", "2025-10-01"),
+        ("10月1日", "2025-10-01"),
+        ("去年", "2024"),
+        ("2025-10-01", "2025-10-01"),
+        ("目前", None),
+        (None, None),
+    ],
+)
+def test_parse_date(phrase: str | None, expected: str | None) -> None:
+    assert parse_date(phrase, PUBLISHED) == expected
+
+
+def test_period_before_reads_the_nearest_phrase_in_the_sentence() -> None:
+    text = "奇富科技2021年净利润27亿,2022年44亿,2024年净赚62.64亿。该产品自2015年上线以来 已服务超千万用户"
+    assert period_before(text, text.index("27亿")) == "2021年"
+    assert period_before(text, text.index("44亿")) == "2022年"
+    assert period_before(text, text.index("62.64亿")) == "2024年"
+    assert period_before(text, text.index("超千万")) is None
