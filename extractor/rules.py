@@ -101,6 +101,11 @@ _AFTER: tuple[tuple[str, MetricKind], ...] = (
     ("用户", MetricKind.user_count),
     ("投诉", MetricKind.complaint_count),
 )
+# Written a word or two after the figure: 超1300万元巨额罚单.
+_AFTER_NEAR: tuple[tuple[str, MetricKind], ...] = (
+    ("罚单", MetricKind.fine_amount),
+    ("罚款", MetricKind.fine_amount),
+)
 
 
 def metric_from_context(text: str, start: int, end: int, unit: str | None) -> tuple[MetricKind, str] | None:
@@ -108,6 +113,9 @@ def metric_from_context(text: str, start: int, end: int, unit: str | None) -> tu
     after = text[end : end + 6]
     for word, metric in _AFTER:
         if after.lstrip().startswith(word) and unit_fits(metric, unit):
+            return metric, word
+    for word, metric in _AFTER_NEAR:
+        if word in after and unit_fits(metric, unit):
             return metric, word
     lo = sentence_start(text, start)
     before = text[lo:start]

@@ -1,0 +1,76 @@
+"""Cassettes of the embedded model's real answers, replayed offline.
+
+Normal runs replay ``tests/cassettes`` with recording off: a request that is not in a
+cassette fails the test. ``EXTRACTOR_RECORD=1`` (``make record``) starts the embedded
+model server and records what is missing; see the README.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import vcr
+
+from extractor.backends.weights import MODEL_NAME, MODEL_SHA256
+from extractor.config import Config
+from extractor.llm import Endpoint
+
+CASSETTES = Path(__file__).parent / "cassettes"
+FIXTURES = Path(__file__).parent / "fixtures"
+RECORDING = os.environ.get("EXTRACTOR_RECORD") == "1"
+# Where replayed requests claim to go; nothing listens there and nothing is sent.
+REPLAY_URL = "http://127.0.0.1:9/v1"
+
+
+def cassette_vcr() -> vcr.VCR:
+    return vcr.VCR(
+        cassette_library_dir=str(CASSETTES),
+        record_mode="new_episodes" if RECORDING else "none",
+        match_on=["method", "path", "body"],
+        filter_headers=[("authorization", None), ("api-key", None), ("x-api-key", None), ("openai-organization", None)],
+        decode_compressed_response=True,
+        allow_playback_repeats=True,
+    )
+
+
+class StaticBackend:
+    """An endpoint that is already there: the recorded server, as seen in replay."""
+
+    name = "static"
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        self.endpoint = endpoint
+
+    def start(self) -> Endpoint:
+        return self.endpoint
+
+    def stop(self) -> None:
+        return None
+
+
+@pytest.fixture(scope="session")
+def model_endpoint() -> Iterator[Endpoint]:
+    """The live embedded server when recording, else a replay stand-in with the same identity."""
+    if RECORDING:
+        pytest.importorskip("llama_cpp", reason="recording needs the local extra")
+        from extractor.backends.embedded import EmbeddedBackend, stop_all
+
+        endpoint = EmbeddedBackend(Config()).start()
+        yield endpoint
+        stop_all()
+        return
+    yield Endpoint(
+        base_url=REPLAY_URL,
+        model=MODEL_NAME,
+        identity=f"embedded:{MODEL_SHA256[:16]}",
+        provider="embedded-llama.cpp",
+    )
+
+
+@pytest.fixture
+def replay_config(tmp_path: Path) -> Config:
+    """The embedded model's defaults with a private cache and fail-fast transport."""
+    return Config(mode="llama_json", cache_dir=tmp_path / "cache", max_attempts=1 if not RECORDING else 4)

@@ -1,0 +1,94 @@
+"""Drafts to facts: grounding, dropping, subjects, units and periods, all without a model."""
+
+from __future__ import annotations
+
+from extractor.drafts import ActionDraft, InstitutionDraft, MetricLabel, ProductDraft
+from extractor.models import ActionKind, Article, InstitutionType, MetricKind, ProductType, as_article
+from extractor.normalise import Normaliser, fill_product_terms
+from extractor.numbers import find_figures, parse_figure
+
+TEXT = (
+    "截至2025年6月末,微众银行不良贷款率由2024年末的1.44%升至1.57%。"
+    "2024年收到超1300万元巨额罚单,直指账户管理、反洗钱。"
+    "微粒贷授信额度范围在500元至20万元之间,年利率(单利)范围一般为3%-23.76%,最长可分24期还款。"
+    "在黑猫投诉平台上,关于微粒贷的投诉量超2.6万条。"
+)
+
+
+def _article() -> Article:
+    return as_article(Article(title="微众银行的大考", published_at="2025-12-28T22:50", text=TEXT))
+
+
+def _institution(name: str, quote: str) -> InstitutionDraft:
+    return InstitutionDraft(name=name, type=InstitutionType.internet_bank, country="cn", quote=quote)
+
+
+def test_institutions_are_grounded_deduplicated_and_generic_ones_dropped() -> None:
+    n = Normaliser(_article())
+    facts = n.institutions(
+        [
+            _institution("微众银行", "微众银行不良贷款率"),
+            _institution("微众银行", "微众银行不良贷款率由2024年末"),
+            _institution("监管", "罚单"),
+            _institution("网商银行", "网商银行"),
+            _institution("黑猫投诉", "在黑猫投诉平台上，关于微粒贷"),
+        ]
+    )
+    assert [f.name for f in facts] == ["微众银行", "黑猫投诉"]
+    assert facts[0].country == "CN"
+    for fact in facts:
+        for e in fact.evidence:
+            assert TEXT[e.start : e.end] == e.text
+    assert any("网商银行" in w for w in n.warnings) and any("监管" in w for w in n.warnings)
+
+
+def test_metrics_use_code_figures_rules_and_periods() -> None:
+    article = _article()
+    n = Normaliser(article)
+    n.institutions([_institution("微众银行", "微众银行")])
+    n.products([ProductDraft(name="微粒贷", provider="微众银行", type=ProductType.consumer_loan, quote="微粒贷授信额度")])
+    candidates = dict(enumerate(find_figures(article.text), start=1))
+    ids = {c.raw: i for i, c in candidates.items()}
+    labels = [
+        # the model calls the first ratio a loan balance and names no period: rules fix both
+        MetricLabel(id=ids["1.44%"], subject="公司", metric=MetricKind.loan_balance, name="余额", period=None),
+        MetricLabel(id=ids["1.57%"], subject="微众银行", metric=MetricKind.npl_ratio, name="不良贷款率", period="截至2025年6月末"),
+        MetricLabel(id=ids["超2.6万条"], subject="黑猫投诉", metric=MetricKind.complaint_count, name="投诉量", period=None),
+    ]
+    facts = {m.raw: m for m in n.metrics(labels, candidates)}
+    npl_2024 = facts["1.44%"]
+    assert (npl_2024.subject, npl_2024.metric, npl_2024.unit) == ("微众银行", MetricKind.npl_ratio, "%")
+    assert (npl_2024.period_start, npl_2024.period_end) == ("2024-12-31", "2024-12-31")
+    assert facts["1.57%"].period_end == "2025-06-30"
+    assert facts["超1300万元"].metric is MetricKind.fine_amount  # found by the words before it alone
+    assert (facts["超1300万元"].period_start, facts["超1300万元"].period_end) == ("2024-01-01", "2024-12-31")
+    assert facts["超2.6万条"].subject == "微粒贷" and facts["超2.6万条"].unit == "条"
+    for fact in facts.values():
+        figure = parse_figure(fact.raw)
+        assert (fact.value, fact.value_max, fact.qualifier.value) == (figure.value, figure.value_max, figure.qualifier)
+        assert all(TEXT[e.start : e.end] == e.text for e in fact.evidence)
+
+    products = n.products([ProductDraft(name="微粒贷", type=ProductType.consumer_loan, quote="微粒贷授信额度")])
+    fill_product_terms(products[0], list(facts.values()), article.text, main_product=True)
+    product = products[0]
+    assert (product.annual_rate_min, product.annual_rate_max) == (3, 23.76)
+    assert (product.credit_limit_min, product.credit_limit_max) == (500, 200000)
+    assert product.max_term_months == 24
+
+
+def test_actions_need_a_grounded_quote_and_regulatory_words() -> None:
+    n = Normaliser(_article())
+    n.institutions([_institution("微众银行", "微众银行")])
+    actions = n.actions(
+        [
+            ActionDraft(regulator="监管", target="公司", action=ActionKind.fine, summary="罚单", amount="超1300万元",
+                        date="2024年", reasons=["账户管理", "反洗钱"], quote="2024年收到超1300万元巨额罚单"),
+            ActionDraft(regulator="国家金融监督管理总局", action=ActionKind.fine, summary="虚构", quote="被国家金融监督管理总局罚款"),
+            ActionDraft(action=ActionKind.other, summary="不是监管", quote="最长可分24期还款"),
+        ]
+    )
+    assert len(actions) == 1
+    fine = actions[0]
+    assert (fine.target, fine.amount, fine.currency, fine.date) == ("微众银行", 13000000, "CNY", "2024")
+    assert fine.regulator is None  # 监管 is not written in this text
+    assert len(n.warnings) == 2

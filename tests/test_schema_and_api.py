@@ -1,0 +1,67 @@
+"""The schema file matches the models, and the public surface stays what it is."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+import extractor
+from extractor.models import ArticleFacts, Evidence, json_schema
+
+ROOT = Path(__file__).parent.parent
+SCHEMA_FILE = ROOT / "schemas" / "article-facts.v1.schema.json"
+
+
+def test_schema_file_is_current() -> None:
+    expected = json.dumps(json_schema(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    assert SCHEMA_FILE.read_text(encoding="utf-8") == expected, "stale schema: run `extractor schema`"
+
+
+def test_public_surface_is_pinned() -> None:
+    assert sorted(extractor.__all__) == sorted(
+        [
+            "Article", "ArticleFacts", "Config", "Evidence", "ExtractionError", "Figure", "FinancialMetric",
+            "Institution", "OutputTruncated", "Product", "RegulatoryAction", "TransportError", "ValidationFailed",
+            "__version__", "aextract", "extract", "parse_figure", "parse_period",
+        ]
+    )
+    for name in extractor.__all__:
+        assert hasattr(extractor, name)
+
+
+def test_gold_files_have_the_contract_shape() -> None:
+    """The contract's enums and fields accept the hand-made gold (which has no offsets or meta)."""
+    gold_dir = ROOT.parent / "shared" / "gold" / "dev"
+    if not gold_dir.is_dir():
+        pytest.skip("shared gold not present")
+    schema = json_schema()
+    for path in sorted(gold_dir.glob("*.json")):
+        gold = json.loads(path.read_text(encoding="utf-8"))
+        for kind in ("institutions", "metrics", "regulatory_actions", "products"):
+            definition = schema["$defs"][{"institutions": "Institution", "metrics": "FinancialMetric",
+                                           "regulatory_actions": "RegulatoryAction", "products": "Product"}[kind]]
+            for fact in gold[kind]:
+                fact = {k: v for k, v in fact.items() if k != "note"}
+                fact["evidence"] = [{"text": e["text"], "start": 0, "end": len(e["text"])} for e in fact["evidence"]]
+                jsonschema.validate(fact, {**definition, "$defs": schema["$defs"]})
+
+
+def test_evidence_offsets_must_match_length() -> None:
+    with pytest.raises(ValueError):
+        Evidence(text="abc", start=0, end=2)
+
+
+def test_article_facts_validate_against_schema() -> None:
+    facts = ArticleFacts.model_validate(
+        {
+            "article": {"id": "x", "text": "微众银行", "language": "zh"},
+            "institutions": [
+                {"name": "微众银行", "type": "internet_bank", "evidence": [{"text": "微众银行", "start": 0, "end": 4}]}
+            ],
+            "meta": {"model": "m", "provider": "p", "prompt_version": "v1", "prompt_hash": "h", "extracted_at": "t"},
+        }
+    )
+    jsonschema.validate(facts.model_dump(mode="json"), json_schema())
