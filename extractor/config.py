@@ -40,6 +40,7 @@ class Config:
     timeout_s: float = 600.0
     max_attempts: int = 4
     max_retry_wait_s: float = 60.0
+    retry_budget_s: float = 900.0
     max_reasks: int = 1
     chunk_chars: int = 2400
     chunk_overlap: int = 200

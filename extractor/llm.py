@@ -69,6 +69,9 @@ class Endpoint:
     api_key: str = field(default="not-needed", repr=False)
     identity: str = ""
     provider: str = "openai-compatible"
+    # One request at a time is all the server does; keeping an article's passes
+    # together lets it reuse the article's prompt prefix from one pass to the next.
+    serial: bool = False
 
 
 @dataclass
@@ -80,35 +83,39 @@ class CallResult:
 _RETRYABLE_STATUS = {408, 409, 429, 500, 502, 503, 504}
 
 
-def _transport_cause(error: BaseException) -> BaseException | None:
-    """The network-level error behind ``error``, if that is what it is."""
-    seen = error
+def _status_error(error: BaseException) -> openai.APIStatusError | None:
+    seen: BaseException | None = error
     for _ in range(4):
-        if isinstance(seen, (openai.APIConnectionError, httpx2.TransportError)):
+        if isinstance(seen, openai.APIStatusError):
             return seen
-        if isinstance(seen, openai.APIStatusError) and seen.status_code in _RETRYABLE_STATUS:
-            return seen
-        if isinstance(seen, openai.APIResponseValidationError):
-            return seen
-        if isinstance(seen, InstructorRetryException) and not getattr(seen, "failed_attempts", None):
-            seen = seen.__cause__ or seen
-            continue
-        if seen.__cause__ is None:
+        if seen is None:
             return None
         seen = seen.__cause__
     return None
 
 
-def _is_transport(error: BaseException) -> bool:
-    return _transport_cause(error) is not None
+def _is_transient(error: BaseException) -> bool:
+    """Worth sending again as is: the request never produced a usable completion.
+
+    Timeouts, resets, 429, 5xx, malformed or truncated bodies, empty choice lists.
+    Not: a 4xx the server means, a truncated answer (``finish_reason: length``), or an
+    answer that failed validation after its re-asks.
+    """
+    if isinstance(error, IncompleteOutputException):
+        return False
+    status = _status_error(error)
+    if status is not None:
+        return status.status_code in _RETRYABLE_STATUS
+    if isinstance(error, InstructorRetryException):
+        return not getattr(error, "failed_attempts", None)
+    return isinstance(error, (openai.APIConnectionError, openai.APIResponseValidationError, httpx2.TransportError))
 
 
 def _retry_after(error: BaseException) -> float | None:
-    cause = _transport_cause(error)
-    response = getattr(cause, "response", None)
-    if response is None:
+    status = _status_error(error)
+    if status is None:
         return None
-    value = response.headers.get("retry-after")
+    value = status.response.headers.get("retry-after")
     try:
         return max(0.0, float(value)) if value is not None else None
     except ValueError:
@@ -200,8 +207,8 @@ class ModelCaller:
         attempts: list[Usage] = []
         _attempts.set(attempts)
         retrying = AsyncRetrying(
-            retry=retry_if_exception(_is_transport),
-            stop=stop_after_attempt(self.config.max_attempts) | stop_after_delay(self.config.timeout_s * 2),
+            retry=retry_if_exception(_is_transient),
+            stop=stop_after_attempt(self.config.max_attempts) | stop_after_delay(self.config.retry_budget_s),
             wait=self._wait,
             reraise=True,
         )
@@ -217,14 +224,12 @@ class ModelCaller:
             ) from error
         except Exception as error:
             usage = _total(attempts)
-            message = redact(f"{type(error).__name__}: {error}", self.endpoint.api_key)
-            if _is_transport(error):
-                raise TransportError(message[:500], usage=usage) from None
+            message = redact(f"{type(error).__name__}: {error}", self.endpoint.api_key)[:500]
+            if _is_transient(error) or _status_error(error) is not None:
+                raise TransportError(message, usage=usage) from None
             if isinstance(error, InstructorRetryException):
                 raise ValidationFailed(_short_validation_message(error), usage=usage) from None
-            if isinstance(error, openai.APIStatusError):
-                raise TransportError(message[:500], usage=usage) from None
-            raise ExtractionError(message[:500], usage=usage) from None
+            raise ExtractionError(message, usage=usage) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
 

@@ -25,7 +25,7 @@ from .models import (
 from .numbers import Candidate, FigureError, parse_figure
 from .periods import parse_date, parse_period, period_before
 from .prompting import strip_marks
-from .rules import metric_from_context, nearest_name, unit_fits
+from .rules import metric_from_context, metric_name_near, nearest_name, unit_fits
 
 _GENERIC = {
     "监管", "监管部门", "监管机构", "公司", "该公司", "本公司", "银行", "该行", "本行", "平台", "机构",
@@ -204,15 +204,16 @@ class Normaliser:
         if subject is None:
             self.warnings.append(f"metric dropped, no subject named in the article for {candidate.raw!r}")
             return None
+        clause = self.grounder.sentence_around(candidate.start, candidate.end).text
+        proposed = strip_marks(label.name).strip() if label else ""
         if written is not None:
             metric, name = written
-            if label is not None and label.metric is metric and label.name and label.name in self.text:
-                name = strip_marks(label.name).strip()
+            if label is not None and label.metric is metric and proposed and proposed in clause:
+                name = proposed
         else:
             assert label is not None
-            metric, name = label.metric, strip_marks(label.name).strip()
-            if not unit_fits(metric, figure.unit):
-                metric = MetricKind.other
+            metric = label.metric if unit_fits(label.metric, figure.unit) else MetricKind.other
+            name = proposed if proposed and proposed in clause else metric_name_near(self.text, candidate.start, candidate.end)
         period_text = label.period.strip() if label and label.period else None
         if period_text and period_text not in self.text:
             period_text = None

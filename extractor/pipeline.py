@@ -75,6 +75,7 @@ class Extractor:
         self._endpoint: Endpoint | None = None
         self._cache = ResultCache(self.config.resolved_cache_dir()) if self.config.cache else None
         self._start_lock = asyncio.Lock()
+        self._serial_lock = asyncio.Lock()
 
     async def endpoint(self) -> Endpoint:
         async with self._start_lock:
@@ -89,7 +90,11 @@ class Extractor:
         began = time.perf_counter()
         article = as_article(article)
         endpoint = await self.endpoint()
-        drafts = await self._draft(article, endpoint)
+        if endpoint.serial:
+            async with self._serial_lock:
+                drafts = await self._draft(article, endpoint)
+        else:
+            drafts = await self._draft(article, endpoint)
         return self._build(article, drafts, endpoint, began)
 
     async def _ask(

@@ -142,3 +142,24 @@ def nearest_name(text: str, start: int, names: Iterable[str]) -> str | None:
             if best is None or key > best[:2]:
                 best = (*key, name)
     return best[2] if best else None
+
+
+_NAME_STOPS = " ,，。;；:：、()（）[]【】“”\"'-—"
+
+
+def metric_name_near(text: str, start: int, end: int) -> str:
+    """What a figure counts when no keyword names it: the words right after it
+    (12.3万人次在线观看 → 在线观看), else the words right before it."""
+    after = []
+    for char in text[end : end + 8]:
+        if char in _NAME_STOPS or char.isdigit():
+            break
+        after.append(char)
+    if len(after) >= 2:
+        return "".join(after)
+    before = []
+    for char in reversed(text[max(0, start - 8) : start]):
+        if char in _NAME_STOPS or char.isdigit():
+            break
+        before.append(char)
+    return "".join(reversed(before))

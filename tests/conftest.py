@@ -32,7 +32,6 @@ def cassette_vcr() -> vcr.VCR:
         match_on=["method", "path", "body"],
         filter_headers=[("authorization", None), ("api-key", None), ("x-api-key", None), ("openai-organization", None)],
         decode_compressed_response=True,
-        allow_playback_repeats=True,
     )
 
 

@@ -68,7 +68,6 @@ class EmbeddedServer:
             "--n_ctx", str(n_ctx),
             "--n_threads", str(threads),
             "--n_threads_batch", str(threads),
-            "--cache", "true",
             "--verbose", "true",
         ]
         if draft_tokens > 0:
@@ -158,6 +157,7 @@ class EmbeddedBackend:
             model=MODEL_NAME if pinned else model.stem,
             identity=identity,
             provider="embedded-llama.cpp",
+            serial=True,
         )
 
     def stop(self) -> None:
