@@ -1,7 +1,7 @@
 """Structured, grounded facts from financial news.
 
-    from extractor import extract
-    facts = extract("微众银行2024年净利润109.03亿元……")
+from extractor import extract
+facts = extract("微众银行2024年净利润109.03亿元……")
 """
 
 from __future__ import annotations

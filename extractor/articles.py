@@ -24,7 +24,9 @@ JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 KNOWN_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES | JSONL_SUFFIXES
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
-_DIGEST_BYLINE = re.compile(r"^(?P<source>\S.{0,40}?)\s*·\s*(?P<date>\d{4}-\d{2}-\d{2})(?:[ T](?P<time>\d{2}:\d{2}))?\s*$")
+_DIGEST_BYLINE = re.compile(
+    r"^(?P<source>\S.{0,40}?)\s*·\s*(?P<date>\d{4}-\d{2}-\d{2})(?:[ T](?P<time>\d{2}:\d{2}))?\s*$"
+)
 _BODY_KEYS = ("text", "body", "content")
 
 
@@ -121,11 +123,17 @@ def _html(text: str) -> Article:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(text, "html.parser")
-    for tag in soup(["script", "style", "noscript", "template", "head"] if soup.body else ["script", "style", "noscript", "template"]):
+    for tag in soup(
+        ["script", "style", "noscript", "template", "head"]
+        if soup.body
+        else ["script", "style", "noscript", "template"]
+    ):
         tag.decompose()
     title_tag = BeautifulSoup(text, "html.parser").title
     heading = soup.find("h1")
-    title = (title_tag.get_text(strip=True) if title_tag else None) or (heading.get_text(strip=True) if heading else None)
+    title = (title_tag.get_text(strip=True) if title_tag else None) or (
+        heading.get_text(strip=True) if heading else None
+    )
     if heading is not None and title and heading.get_text(strip=True) == title:
         heading.decompose()
     body = soup.get_text("\n")

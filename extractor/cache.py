@@ -16,6 +16,7 @@ import diskcache
 
 from .models import SCHEMA_VERSION
 
+
 def cache_key(*, model: str, endpoint: str, prompt_hash: str, schema: str, messages: list[dict[str, str]]) -> str:
     """(model, endpoint, prompt hash, schema version, hash of the text as sent)."""
     parts = {

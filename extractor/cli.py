@@ -7,7 +7,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -26,8 +26,12 @@ err = Console(stderr=True)
 SCHEMA_PATH = Path("schemas") / "article-facts.v1.schema.json"
 
 
-def _config(base_url: str | None, model: str | None, no_cache: bool, mode: str | None = None) -> Config:
-    return Config.from_env(base_url=base_url, model=model, mode=mode, cache=False if no_cache else None)
+def _config(
+    base_url: str | None, model: str | None, no_cache: bool, mode: str | None = None, timeout: float | None = None
+) -> Config:
+    return Config.from_env(
+        base_url=base_url, model=model, mode=mode, cache=False if no_cache else None, timeout_s=timeout
+    )
 
 
 @app.command()
@@ -35,12 +39,13 @@ def run(
     inputs: Annotated[list[Path], typer.Argument(help="files or folders of articles")],
     outdir: Annotated[Path, typer.Option("-o", "--out", help="output folder")] = Path("out"),
     concurrency: Annotated[int, typer.Option(min=1, max=512, help="articles in flight at once")] = 1,
-    rpm: Annotated[Optional[float], typer.Option(min=0.1, help="at most this many article starts per minute")] = None,
-    model: Annotated[Optional[str], typer.Option(help="model name at the endpoint")] = None,
-    base_url: Annotated[Optional[str], typer.Option(help="OpenAI-compatible endpoint; default: embedded model")] = None,
-    mode: Annotated[Optional[str], typer.Option(help="tools | json | json_schema | llama_json")] = None,
+    rpm: Annotated[float | None, typer.Option(min=0.1, help="at most this many article starts per minute")] = None,
+    model: Annotated[str | None, typer.Option(help="model name at the endpoint")] = None,
+    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint; default: embedded model")] = None,
+    mode: Annotated[str | None, typer.Option(help="tools | json | json_schema | llama_json")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="ignore and do not fill the cache")] = False,
-    limit: Annotated[Optional[int], typer.Option(min=1, help="only the first N articles")] = None,
+    timeout: Annotated[float | None, typer.Option(min=0.01, help="seconds per model request")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="only the first N articles")] = None,
     force: Annotated[bool, typer.Option("--force", help="redo articles already in facts.jsonl")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="list articles and token estimate; call nothing")] = False,
 ) -> None:
@@ -52,7 +57,7 @@ def run(
         return
     from .pipeline import Extractor
 
-    config = _config(base_url, model, no_cache, mode)
+    config = _config(base_url, model, no_cache, mode, timeout)
     extractor = Extractor(config)
     interactive = err.is_terminal
     bar = Progress(
@@ -77,7 +82,9 @@ def run(
             tokens=progress.tokens,
         )
 
-    runner = BatchRunner(extractor, outdir, concurrency=concurrency, rpm=rpm, force=force, limit=limit, on_progress=show)
+    runner = BatchRunner(
+        extractor, outdir, concurrency=concurrency, rpm=rpm, force=force, limit=limit, on_progress=show
+    )
 
     async def go() -> object:
         try:
@@ -115,22 +122,34 @@ def _dry_run(inputs: list[Path], limit: int | None) -> None:
         tokens = estimate_tokens(item)
         total_tokens += tokens
         table.add_row(
-            str(count), item.id, (item.title or "")[:40], item.source or "", item.published_at or "",
-            str(len(item.text)), str(tokens),
+            str(count),
+            item.id,
+            (item.title or "")[:40],
+            item.source or "",
+            item.published_at or "",
+            str(len(item.text)),
+            str(tokens),
         )
     out.print(table)
-    out.print(f"{count} articles ({problems} unreadable), about {total_tokens} article tokens per pass; nothing was called.")
+    out.print(
+        f"{count} articles ({problems} unreadable), about {total_tokens} article tokens per pass; nothing was called."
+    )
 
 
 def _print_summary(summary: dict[str, object], outdir: Path) -> None:
-    table = Table("articles ok", "failed", "cached", "skipped (done)", *[str(k) for k in summary["facts"]], "tokens", "wall s")
+    table = Table(
+        "articles ok", "failed", "cached", "skipped (done)", *[str(k) for k in summary["facts"]], "tokens", "wall s"
+    )
     articles = summary["articles"]
     assert isinstance(articles, dict)
     facts = summary["facts"]
     assert isinstance(facts, dict)
     tokens = summary["tokens"]
     table.add_row(
-        str(articles["ok"]), str(articles["failed"]), str(articles["cached"]), str(articles["skipped_done"]),
+        str(articles["ok"]),
+        str(articles["failed"]),
+        str(articles["cached"]),
+        str(articles["skipped_done"]),
         *[str(v) for v in facts.values()],
         str(tokens.get("total_tokens", 0) if isinstance(tokens, dict) else 0),
         str(summary["wall_time_s"]),
@@ -161,7 +180,10 @@ def evaluate(
 def show(path: Annotated[Path, typer.Argument(help="an articles/<id>.json file")]) -> None:
     """One article's facts as readable tables."""
     facts = ArticleFacts.model_validate_json(path.read_text(encoding="utf-8"))
-    out.print(f"[bold]{facts.article.title or facts.article.id}[/]  {facts.article.source or ''} {facts.article.published_at or ''}")
+    out.print(
+        f"[bold]{facts.article.title or facts.article.id}[/]  "
+        f"{facts.article.source or ''} {facts.article.published_at or ''}"
+    )
     institutions = Table("institution", "type", "aliases", "parent", "evidence", title="institutions")
     for i in facts.institutions:
         institutions.add_row(i.name, i.type.value, ", ".join(i.aliases), i.parent or "", i.evidence[0].text[:40])
@@ -176,7 +198,11 @@ def show(path: Annotated[Path, typer.Argument(help="an articles/<id>.json file")
         actions.add_row(a.regulator or "", a.target or "", a.action.value, amount, a.date or "", a.summary[:40])
     products = Table("product", "provider", "type", "annual rate", "limit", "term", title="products")
     for p in facts.products:
-        rate = f"{p.annual_rate_min:g}–{p.annual_rate_max:g}%" if p.annual_rate_min is not None and p.annual_rate_max is not None else ""
+        rate = (
+            f"{p.annual_rate_min:g}–{p.annual_rate_max:g}%"
+            if p.annual_rate_min is not None and p.annual_rate_max is not None
+            else ""
+        )
         limit = f"{p.credit_limit_min or 0:g}–{p.credit_limit_max:g}" if p.credit_limit_max is not None else ""
         products.add_row(p.name, p.provider or "", p.type.value, rate, limit, str(p.max_term_months or ""))
     for table in (institutions, metrics, actions, products):
@@ -196,10 +222,15 @@ def doctor(
     config = Config.from_env()
     out.print(f"local extra installed: {local_extra_installed()}")
     if config.base_url:
-        out.print(f"backend: remote  base_url={config.base_url}  model={config.model or 'gpt-4o-mini'}  mode={config.resolved_mode}")
+        out.print(
+            f"backend: remote  base_url={config.base_url}  "
+            f"model={config.model or 'gpt-4o-mini'}  mode={config.resolved_mode}"
+        )
         out.print(f"api key: {'set' if config.api_key else 'not set'}")
     weights = status()
-    out.print(f"embedded weights: {weights.parts_installed}/{PART_COUNT} parts installed; {weights.path}: {weights.message}")
+    out.print(
+        f"embedded weights: {weights.parts_installed}/{PART_COUNT} parts installed; {weights.path}: {weights.message}"
+    )
     try:
         backend = choose_backend(config)
     except BackendError as error:

@@ -42,6 +42,7 @@ class Config:
     max_retry_wait_s: float = 60.0
     retry_budget_s: float = 900.0
     max_reasks: int = 1
+    max_article_chars: int = 100_000
     chunk_chars: int = 2400
     chunk_overlap: int = 200
     cache: bool = True
@@ -56,6 +57,8 @@ class Config:
             "model": _env("EXTRACTOR_MODEL", "OPENAI_MODEL"),
             "api_key": _env("EXTRACTOR_API_KEY", "OPENAI_API_KEY"),
             "mode": _env("EXTRACTOR_MODE"),
+            "timeout_s": float(t) if (t := _env("EXTRACTOR_TIMEOUT_S")) else None,
+            "max_attempts": int(a) if (a := _env("EXTRACTOR_MAX_ATTEMPTS")) else None,
         }
         values = {k: v for k, v in env.items() if v is not None}
         values.update(given)

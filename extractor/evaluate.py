@@ -47,7 +47,9 @@ def _match(kind: str, strict: bool) -> Callable[[Fact, Fact], bool]:
     if kind == "metrics":
 
         def metric(p: Fact, g: Fact) -> bool:
-            ok = _same_name(p.get("subject"), g.get("subject"), strict=False) and _same_value(p.get("value"), g.get("value"))
+            ok = _same_name(p.get("subject"), g.get("subject"), strict=False) and _same_value(
+                p.get("value"), g.get("value")
+            )
             if ok and strict:
                 ok = (
                     p.get("metric") == g.get("metric")
@@ -102,7 +104,14 @@ def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4), "tp": tp, "fp": fp, "fn": fn}
+    return {
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1": round(f1, 4),
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+    }
 
 
 def _load_predictions(path: Path) -> list[dict[str, Any]]:

@@ -91,7 +91,11 @@ class Grounder:
         while left > 0 and self.text[left - 1] not in stops and self.text[left - 2 : left] != " -":
             left -= 1
         right = end
-        while right < len(self.text) and self.text[right] not in stops and self.text[right : right + 2] not in (" -", " ["):
+        while (
+            right < len(self.text)
+            and self.text[right] not in stops
+            and self.text[right : right + 2] not in (" -", " [")
+        ):
             right += 1
         while left < start and self.text[left].isspace():
             left += 1

@@ -243,4 +243,7 @@ def _total(attempts: list[Usage]) -> Usage:
 def _short_validation_message(error: InstructorRetryException) -> str:
     attempts = getattr(error, "n_attempts", "?")
     last = str(error).splitlines()[0:3]
-    return f"answer failed validation after {attempts} attempt(s): " + json.dumps(" ".join(last), ensure_ascii=False)[1:-1][:400]
+    return (
+        f"answer failed validation after {attempts} attempt(s): "
+        + json.dumps(" ".join(last), ensure_ascii=False)[1:-1][:400]
+    )

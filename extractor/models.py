@@ -262,5 +262,9 @@ def as_article(article: Article | str | Any) -> Article:
         )
     text = normalise_text(article.text)
     return article.model_copy(
-        update={"text": text, "id": article.id or article_id(text), "language": article.language or _guess_language(text)}
+        update={
+            "text": text,
+            "id": article.id or article_id(text),
+            "language": article.language or _guess_language(text),
+        }
     )

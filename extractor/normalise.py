@@ -25,33 +25,104 @@ from .models import (
 from .numbers import Candidate, FigureError, parse_figure
 from .periods import parse_date, parse_period, period_before
 from .prompting import strip_marks
-from .rules import metric_from_context, metric_name_near, nearest_name, unit_fits
+from .rules import (
+    country_from_name,
+    institution_type_from_name,
+    metric_from_context,
+    metric_name_near,
+    nearest_name,
+    unit_fits,
+)
 
 _GENERIC = {
-    "监管", "监管部门", "监管机构", "公司", "该公司", "本公司", "银行", "该行", "本行", "平台", "机构",
-    "催收机构", "网贷公司", "网贷平台", "金融机构", "中国网贷公司", "消费者", "用户", "客户", "政府",
+    "监管",
+    "监管部门",
+    "监管机构",
+    "公司",
+    "该公司",
+    "本公司",
+    "银行",
+    "该行",
+    "本行",
+    "平台",
+    "机构",
+    "催收机构",
+    "网贷公司",
+    "网贷平台",
+    "金融机构",
+    "中国网贷公司",
+    "消费者",
+    "用户",
+    "客户",
+    "政府",
 }
 _SELF_WORDS = {"公司", "该公司", "本公司", "该行", "本行", "该平台", "该机构", "集团"}
 
 _REGULATORY_WORDS = (
-    "监管", "罚", "处罚", "批复", "批准", "获批", "新规", "规定", "办法", "通知", "整改", "牌照", "执照",
-    "吊销", "调查", "立案", "警示", "约谈", "央行", "金融监督管理", "银保监", "证监", "施行", "实施", "出台",
-    "regulator", "fine", "penalt", "approv", "licen", "rule", "investigat",
+    "监管",
+    "罚",
+    "处罚",
+    "批复",
+    "批准",
+    "获批",
+    "新规",
+    "规定",
+    "办法",
+    "通知",
+    "整改",
+    "牌照",
+    "执照",
+    "吊销",
+    "调查",
+    "立案",
+    "警示",
+    "约谈",
+    "央行",
+    "金融监督管理",
+    "银保监",
+    "证监",
+    "施行",
+    "实施",
+    "出台",
+    "regulator",
+    "fine",
+    "penalt",
+    "approv",
+    "licen",
+    "rule",
+    "investigat",
 )
 MONEY_METRICS = {
-    MetricKind.revenue, MetricKind.net_profit, MetricKind.net_loss, MetricKind.registered_capital,
-    MetricKind.capital_increase, MetricKind.total_assets, MetricKind.loan_balance, MetricKind.loan_volume,
-    MetricKind.fine_amount, MetricKind.credit_limit,
+    MetricKind.revenue,
+    MetricKind.net_profit,
+    MetricKind.net_loss,
+    MetricKind.registered_capital,
+    MetricKind.capital_increase,
+    MetricKind.total_assets,
+    MetricKind.loan_balance,
+    MetricKind.loan_volume,
+    MetricKind.fine_amount,
+    MetricKind.credit_limit,
 }
 RATIO_METRICS = {
-    MetricKind.npl_ratio, MetricKind.provision_coverage_ratio, MetricKind.capital_adequacy_ratio,
-    MetricKind.interest_rate, MetricKind.bad_debt_ratio, MetricKind.gross_margin, MetricKind.market_share,
+    MetricKind.npl_ratio,
+    MetricKind.provision_coverage_ratio,
+    MetricKind.capital_adequacy_ratio,
+    MetricKind.interest_rate,
+    MetricKind.bad_debt_ratio,
+    MetricKind.gross_margin,
+    MetricKind.market_share,
     MetricKind.it_spending_ratio,
 }
 # Stocks and ratios sit at a point in time; flows cover a span.
 POINT_METRICS = {
-    MetricKind.npl_ratio, MetricKind.provision_coverage_ratio, MetricKind.capital_adequacy_ratio,
-    MetricKind.registered_capital, MetricKind.total_assets, MetricKind.loan_balance, MetricKind.bad_debt_ratio,
+    MetricKind.npl_ratio,
+    MetricKind.provision_coverage_ratio,
+    MetricKind.capital_adequacy_ratio,
+    MetricKind.registered_capital,
+    MetricKind.total_assets,
+    MetricKind.loan_balance,
+    MetricKind.bad_debt_ratio,
 }
 _CURRENCY_CODES = {"CNY", "USD", "HKD", "INR", "EUR", "JPY", "GBP"}
 
@@ -78,9 +149,7 @@ class Normaliser:
 
     def _mentioned(self, name: str) -> bool:
         folded = _key(name)
-        return bool(folded) and (
-            folded in _key(self.text) or folded in _key(self.article.title or "")
-        )
+        return bool(folded) and (folded in _key(self.text) or folded in _key(self.article.title or ""))
 
     def _ground(self, quote: str | None, *, fallback: str | None = None) -> Evidence | None:
         """The quote's span; else the clause where ``fallback`` (a name) first occurs."""
@@ -117,9 +186,13 @@ class Normaliser:
                 self.warnings.append(f"institution dropped, quote not found: {draft.name!r}: {draft.quote!r}")
                 continue
             key = _key(name)
-            aliases = [a for a in (strip_marks(a).strip() for a in draft.aliases) if a and a != name and self._mentioned(a)]
+            aliases = [
+                a for a in (strip_marks(a).strip() for a in draft.aliases) if a and a != name and self._mentioned(a)
+            ]
             parent = draft.parent.strip() if draft.parent and self._mentioned(draft.parent) else None
-            country = draft.country.upper() if draft.country and re.fullmatch(r"[A-Za-z]{2}", draft.country) else None
+            country = country_from_name(name) or (
+                draft.country.upper() if draft.country and re.fullmatch(r"[A-Za-z]{2}", draft.country) else None
+            )
             if key in merged:
                 known = merged[key]
                 known.aliases = sorted(set(known.aliases) | set(aliases))
@@ -127,8 +200,9 @@ class Normaliser:
                 if all(e.start != evidence.start for e in known.evidence):
                     known.evidence.append(evidence)
                 continue
+            kind = institution_type_from_name(name) or draft.type
             merged[key] = Institution(
-                name=name, aliases=aliases, type=draft.type, country=country, parent=parent, evidence=[evidence]
+                name=name, aliases=aliases, type=kind, country=country, parent=parent, evidence=[evidence]
             )
         for institution in merged.values():
             for spelling in (institution.name, *institution.aliases):
@@ -165,7 +239,9 @@ class Normaliser:
                 name=name,
                 provider=provider,
                 type=draft.type,
-                launched=parse_date(draft.launched, self.article.published_at) if draft.launched and self._mentioned(draft.launched) else None,
+                launched=parse_date(draft.launched, self.article.published_at)
+                if draft.launched and self._mentioned(draft.launched)
+                else None,
                 features=features,
                 evidence=[evidence],
             )
@@ -213,7 +289,11 @@ class Normaliser:
         else:
             assert label is not None
             metric = label.metric if unit_fits(label.metric, figure.unit) else MetricKind.other
-            name = proposed if proposed and proposed in clause else metric_name_near(self.text, candidate.start, candidate.end)
+            name = (
+                proposed
+                if proposed and proposed in clause
+                else metric_name_near(self.text, candidate.start, candidate.end)
+            )
         period_text = label.period.strip() if label and label.period else None
         if period_text and period_text not in self.text:
             period_text = None
@@ -267,14 +347,20 @@ class Normaliser:
                 continue
             clause = self.grounder.sentence_around(evidence.start, evidence.end).text
             if not any(word in clause for word in _REGULATORY_WORDS):
-                self.warnings.append(f"regulatory action dropped, its sentence names no regulatory act: {draft.quote!r}")
+                self.warnings.append(
+                    f"regulatory action dropped, its sentence names no regulatory act: {draft.quote!r}"
+                )
                 continue
             amount, currency = self._amount(draft.amount)
             target = self.canonical(draft.target)
             if target and not self._mentioned(target) and target not in self._names.values():
                 target = None
             regulator = draft.regulator.strip() if draft.regulator and self._mentioned(draft.regulator) else None
-            date = parse_date(draft.date, self.article.published_at) if draft.date and self._mentioned(draft.date) else None
+            date = (
+                parse_date(draft.date, self.article.published_at)
+                if draft.date and self._mentioned(draft.date)
+                else None
+            )
             key = (target, draft.action, date, amount)
             if key in seen:
                 continue

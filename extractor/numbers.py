@@ -48,8 +48,28 @@ _UNIT_WORDS = ("个百分点", "百分点", "个基点", "基点", "%", "倍")
 _UNIT_CODES = {"个百分点": "pp", "百分点": "pp", "个基点": "bp", "基点": "bp", "%": "%", "倍": "times"}
 # Counted things: kept as the article's own word (contract: 笔, 人次, 家).
 _COUNT_WORDS = (
-    "人次", "万次", "笔", "家", "户", "条", "次", "名", "期", "件", "位", "张", "款", "个",
-    "人", "单", "项", "只", "台", "座", "所", "份",
+    "人次",
+    "万次",
+    "笔",
+    "家",
+    "户",
+    "条",
+    "次",
+    "名",
+    "期",
+    "件",
+    "位",
+    "张",
+    "款",
+    "个",
+    "人",
+    "单",
+    "项",
+    "只",
+    "台",
+    "座",
+    "所",
+    "份",
 )
 _PREFIX_QUALIFIERS = {
     "大约": "approx",
@@ -74,16 +94,14 @@ _MULT = "|".join(_MULTIPLIERS)
 _CUR = "|".join(sorted(_CURRENCIES, key=len, reverse=True))
 _UNIT = "|".join(re.escape(u) for u in _UNIT_WORDS)
 _COUNT = "|".join(_COUNT_WORDS)
-_PART = (
-    rf"(?P<num{{i}}>{_NUM})(?P<rest{{i}}>(?:余|多)?(?:{_MULT})?(?:余|多)?(?:{_CUR}|{_UNIT}|{_COUNT})?)"
-)
+_PART = rf"(?P<num{{i}}>{_NUM})(?P<rest{{i}}>(?:余|多)?(?:{_MULT})?(?:余|多)?(?:{_CUR}|{_UNIT}|{_COUNT})?)"
 _SEP = "|".join(re.escape(s) for s in _RANGE_SEPARATORS)
 _FIGURE_RE = re.compile(
     rf"^(?P<pre>{'|'.join(_PREFIX_QUALIFIERS)})?"
     + _PART.format(i=1)
     + rf"(?:(?:{_SEP})"
     + _PART.format(i=2)
-    + rf")?(?P<post>以上|左右|以下|\+)?$"
+    + r")?(?P<post>以上|左右|以下|\+)?$"
 )
 
 

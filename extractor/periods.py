@@ -110,10 +110,16 @@ def parse_period(text: str | None, published_at: str | None = None, *, point: bo
         return _span(date(year, 7, 1), date(year, 12, 31), point)
 
     # months: 6月末, 截至2025年6月底, 9月, 前10个月, 1-9月
-    months = re.search(r"(?:前(\d{1,2}|[一二三四五六七八九十]{1,2})个月)|(?:(\d{1,2})月?(?:-|至|~|到)(\d{1,2})月)", rest)
+    months = re.search(
+        r"(?:前(\d{1,2}|[一二三四五六七八九十]{1,2})个月)|(?:(\d{1,2})月?(?:-|至|~|到)(\d{1,2})月)", rest
+    )
     if months:
         if months[1]:
-            last = _small_number(months[1]) if months[1].isdigit() or len(months[1]) == 1 else 10 + _CN_DIGITS.get(months[1][-1], 0)
+            last = (
+                _small_number(months[1])
+                if months[1].isdigit() or len(months[1]) == 1
+                else 10 + _CN_DIGITS.get(months[1][-1], 0)
+            )
             first = 1
         else:
             first, last = int(months[2]), int(months[3])

@@ -62,6 +62,7 @@ class Drafts:
     usage: Usage = field(default_factory=Usage)
     calls: int = 0
     cache_hits: int = 0
+    warnings: list[str] = field(default_factory=list)
 
 
 class Extractor:
@@ -128,9 +129,14 @@ class Extractor:
         return result.value
 
     async def _draft(self, article: Article, endpoint: Endpoint) -> Drafts:
-        candidates = dict(enumerate(find_figures(article.text), start=1))
-        chunks = split_text(article.text, max_chars=self.config.chunk_chars, overlap=self.config.chunk_overlap)
+        read = article.text[: self.config.max_article_chars]
+        candidates = dict(enumerate(find_figures(read), start=1))
+        chunks = split_text(read, max_chars=self.config.chunk_chars, overlap=self.config.chunk_overlap)
         drafts = Drafts(candidates=candidates, chunks=len(chunks))
+        if len(read) < len(article.text):
+            drafts.warnings.append(
+                f"truncated input: read the first {len(read)} of {len(article.text)} characters (max_article_chars)"
+            )
         for chunk in chunks:
             shown = marked_text(article.text, chunk, candidates)
 
@@ -185,7 +191,7 @@ class Extractor:
             regulatory_actions=actions,
             products=products,
             meta=meta,
-            warnings=list(dict.fromkeys(normaliser.warnings)),
+            warnings=list(dict.fromkeys(drafts.warnings + normaliser.warnings)),
         )
 
     async def aclose(self) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .models import MetricKind
+from .models import InstitutionType, MetricKind
 
 # Ordered: the first keyword of a group that ends nearest to the figure wins.
 _KEYWORDS: tuple[tuple[str, MetricKind], ...] = (
@@ -55,14 +55,26 @@ _KEYWORDS: tuple[tuple[str, MetricKind], ...] = (
 )
 _MONEY_UNITS = {"CNY", "USD", "HKD", "INR", "EUR", "JPY", "GBP"}
 _RATIO = {
-    MetricKind.npl_ratio, MetricKind.provision_coverage_ratio, MetricKind.capital_adequacy_ratio,
-    MetricKind.bad_debt_ratio, MetricKind.gross_margin, MetricKind.market_share, MetricKind.it_spending_ratio,
+    MetricKind.npl_ratio,
+    MetricKind.provision_coverage_ratio,
+    MetricKind.capital_adequacy_ratio,
+    MetricKind.bad_debt_ratio,
+    MetricKind.gross_margin,
+    MetricKind.market_share,
+    MetricKind.it_spending_ratio,
     MetricKind.interest_rate,
 }
 _MONEY = {
-    MetricKind.revenue, MetricKind.net_profit, MetricKind.net_loss, MetricKind.registered_capital,
-    MetricKind.capital_increase, MetricKind.total_assets, MetricKind.loan_balance, MetricKind.loan_volume,
-    MetricKind.fine_amount, MetricKind.credit_limit,
+    MetricKind.revenue,
+    MetricKind.net_profit,
+    MetricKind.net_loss,
+    MetricKind.registered_capital,
+    MetricKind.capital_increase,
+    MetricKind.total_assets,
+    MetricKind.loan_balance,
+    MetricKind.loan_volume,
+    MetricKind.fine_amount,
+    MetricKind.credit_limit,
 }
 _COUNTS = {MetricKind.customer_count, MetricKind.user_count, MetricKind.complaint_count}
 _SENTENCE_STOPS = "。！？!?；;\n"
@@ -163,3 +175,69 @@ def metric_name_near(text: str, start: int, end: int) -> str:
             break
         before.append(char)
     return "".join(reversed(before))
+
+
+# China's licensed private internet banks (民营互联网银行): a closed, public list.
+_INTERNET_BANKS = (
+    "微众银行",
+    "网商银行",
+    "新网银行",
+    "百信银行",
+    "苏宁银行",
+    "众邦银行",
+    "亿联银行",
+    "中关村银行",
+    "WeBank",
+    "MYbank",
+)
+_TYPE_SUFFIXES: tuple[tuple[tuple[str, ...], InstitutionType], ...] = (
+    (("人民银行", "央行", "中央银行", "Reserve Bank", "储备银行"), InstitutionType.central_bank),
+    (
+        ("金融监督管理总局", "金融监管总局", "银保监会", "银监会", "证监会", "监管局", "金融监督管理局", "金融办"),
+        InstitutionType.regulator,
+    ),
+    (("法院",), InstitutionType.court),
+    (("律师事务所", "律所"), InstitutionType.law_firm),
+    (("消费金融", "消金"), InstitutionType.consumer_finance_company),
+    (("小贷", "小额贷款"), InstitutionType.microlender),
+    (("银行", "Bank"), InstitutionType.bank),
+)
+
+
+def institution_type_from_name(name: str) -> InstitutionType | None:
+    """The type a name states outright (…银行, …小贷, …法院); None when it does not."""
+    if any(bank in name for bank in _INTERNET_BANKS):
+        return InstitutionType.internet_bank
+    for endings, kind in _TYPE_SUFFIXES:
+        if any(
+            name.endswith(e) or (e in name and kind in (InstitutionType.central_bank, InstitutionType.regulator))
+            for e in endings
+        ):
+            return kind
+    return None
+
+
+_PLACES = (
+    ("印度尼西亚", "ID"),
+    ("印尼", "ID"),
+    ("印度", "IN"),
+    ("美国", "US"),
+    ("香港", "HK"),
+    ("日本", "JP"),
+    ("英国", "GB"),
+    ("新加坡", "SG"),
+    ("马来西亚", "MY"),
+    ("泰国", "TH"),
+    ("韩国", "KR"),
+    ("德国", "DE"),
+)
+
+
+def country_from_name(name: str) -> str | None:
+    """A place the name starts with (印度央行 → IN); a plain Chinese name is CN."""
+    for place, code in _PLACES:
+        if name.startswith(place):
+            return code
+    if name and all("\u4e00" <= c <= "\u9fff" for c in name):
+        return "CN"
+    return None

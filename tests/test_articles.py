@@ -94,7 +94,9 @@ def test_html_drops_scripts_and_styles(tmp_path: Path) -> None:
 def test_json_object_list_and_jsonl(tmp_path: Path) -> None:
     record = {"title": "T", "source": "S", "published_at": "2025-01-02", "body": BODY}
     (tmp_path / "one.json").write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
-    (tmp_path / "many.json").write_text(json.dumps([record, {**record, "content": "另一篇", "body": None}]), encoding="utf-8")
+    (tmp_path / "many.json").write_text(
+        json.dumps([record, {**record, "content": "另一篇", "body": None}]), encoding="utf-8"
+    )
     lines = [json.dumps({"text": BODY}), "{broken", json.dumps({"title": "x", "text": "第三篇"})]
     (tmp_path / "feed.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     items = list(load([tmp_path]))

@@ -20,7 +20,7 @@ def test_chunks_cover_the_text_at_sentence_ends_within_budget(max_chars: int, ov
     text = SENTENCE * 40
     chunks = split_text(text, max_chars=max_chars, overlap=overlap)
     assert chunks[0].start == 0 and chunks[-1].end == len(text)
-    for before, after in zip(chunks, chunks[1:]):
+    for before, after in zip(chunks, chunks[1:], strict=False):
         assert after.start <= before.end  # no gap
         assert before.end - after.start <= overlap  # overlap bounded
     for chunk in chunks:

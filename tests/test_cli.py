@@ -32,8 +32,20 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 def test_seed_digest_run_then_resume(tmp_path: Path, model_endpoint: Endpoint, env: dict[str, str]) -> None:
     out = tmp_path / "out"
-    args = ["run", str(DIGEST), "-o", str(out), "--base-url", model_endpoint.base_url,
-            "--model", model_endpoint.model, "--mode", "llama_json", "--concurrency", "2"]
+    args = [
+        "run",
+        str(DIGEST),
+        "-o",
+        str(out),
+        "--base-url",
+        model_endpoint.base_url,
+        "--model",
+        model_endpoint.model,
+        "--mode",
+        "llama_json",
+        "--concurrency",
+        "2",
+    ]
     with cassette_vcr().use_cassette("seed-digest.yaml") as cassette:
         first = _run(args, env)
         assert first.exit_code == 0, first.output
@@ -84,7 +96,10 @@ def test_usage_errors_exit_2(args: list[str], env: dict[str, str]) -> None:
 
 
 def test_schema_check(env: dict[str, str]) -> None:
-    result = _run(["schema", "--check", "--path", str(Path(__file__).parent.parent / "schemas" / "article-facts.v1.schema.json")], env)
+    result = _run(
+        ["schema", "--check", "--path", str(Path(__file__).parent.parent / "schemas" / "article-facts.v1.schema.json")],
+        env,
+    )
     assert result.exit_code == 0
 
 
@@ -93,8 +108,13 @@ def test_eval_scores_gold_against_itself(tmp_path: Path, env: dict[str, str]) ->
     gold.mkdir()
     record = {
         "article": {"title": "微众银行的大考"},
-        "institutions": [{"name": "微众银行", "type": "internet_bank"}, {"name": "腾讯", "type": "tech_company", "note": "OPTIONAL"}],
-        "metrics": [{"subject": "微众银行", "metric": "npl_ratio", "value": 1.57, "unit": "%", "period_end": "2025-06-30"}],
+        "institutions": [
+            {"name": "微众银行", "type": "internet_bank"},
+            {"name": "腾讯", "type": "tech_company", "note": "OPTIONAL"},
+        ],
+        "metrics": [
+            {"subject": "微众银行", "metric": "npl_ratio", "value": 1.57, "unit": "%", "period_end": "2025-06-30"}
+        ],
         "regulatory_actions": [],
         "products": [{"name": "微粒贷", "type": "consumer_loan"}],
     }

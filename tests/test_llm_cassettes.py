@@ -76,7 +76,9 @@ class QuotedProfit(BaseModel):
     def _written_in_article(cls, value: str, info: ValidationInfo) -> str:
         text = (info.context or {}).get("text", "")
         if value not in text:
-            raise ValueError(f"{value!r} is not written in the article: copy the figure exactly as written there, e.g. 62.64亿")
+            raise ValueError(
+                f"{value!r} is not written in the article: copy the figure exactly as written there, e.g. 62.64亿"
+            )
         parse_figure(value)
         return value
 

@@ -46,14 +46,24 @@ def test_metrics_use_code_figures_rules_and_periods() -> None:
     article = _article()
     n = Normaliser(article)
     n.institutions([_institution("微众银行", "微众银行")])
-    n.products([ProductDraft(name="微粒贷", provider="微众银行", type=ProductType.consumer_loan, quote="微粒贷授信额度")])
+    n.products(
+        [ProductDraft(name="微粒贷", provider="微众银行", type=ProductType.consumer_loan, quote="微粒贷授信额度")]
+    )
     candidates = dict(enumerate(find_figures(article.text), start=1))
     ids = {c.raw: i for i, c in candidates.items()}
     labels = [
         # the model calls the first ratio a loan balance and names no period: rules fix both
         MetricLabel(id=ids["1.44%"], subject="公司", metric=MetricKind.loan_balance, name="余额", period=None),
-        MetricLabel(id=ids["1.57%"], subject="微众银行", metric=MetricKind.npl_ratio, name="不良贷款率", period="截至2025年6月末"),
-        MetricLabel(id=ids["超2.6万条"], subject="黑猫投诉", metric=MetricKind.complaint_count, name="投诉量", period=None),
+        MetricLabel(
+            id=ids["1.57%"],
+            subject="微众银行",
+            metric=MetricKind.npl_ratio,
+            name="不良贷款率",
+            period="截至2025年6月末",
+        ),
+        MetricLabel(
+            id=ids["超2.6万条"], subject="黑猫投诉", metric=MetricKind.complaint_count, name="投诉量", period=None
+        ),
     ]
     facts = {m.raw: m for m in n.metrics(labels, candidates)}
     npl_2024 = facts["1.44%"]
@@ -81,9 +91,22 @@ def test_actions_need_a_grounded_quote_and_regulatory_words() -> None:
     n.institutions([_institution("微众银行", "微众银行")])
     actions = n.actions(
         [
-            ActionDraft(regulator="监管", target="公司", action=ActionKind.fine, summary="罚单", amount="超1300万元",
-                        date="2024年", reasons=["账户管理", "反洗钱"], quote="2024年收到超1300万元巨额罚单"),
-            ActionDraft(regulator="国家金融监督管理总局", action=ActionKind.fine, summary="虚构", quote="被国家金融监督管理总局罚款"),
+            ActionDraft(
+                regulator="监管",
+                target="公司",
+                action=ActionKind.fine,
+                summary="罚单",
+                amount="超1300万元",
+                date="2024年",
+                reasons=["账户管理", "反洗钱"],
+                quote="2024年收到超1300万元巨额罚单",
+            ),
+            ActionDraft(
+                regulator="国家金融监督管理总局",
+                action=ActionKind.fine,
+                summary="虚构",
+                quote="被国家金融监督管理总局罚款",
+            ),
             ActionDraft(action=ActionKind.other, summary="不是监管", quote="最长可分24期还款"),
         ]
     )

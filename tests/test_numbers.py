@@ -86,7 +86,14 @@ def test_not_a_figure(raw: str) -> None:
 
 @pytest.mark.parametrize(
     ("numeral", "value"),
-    [("三百", 300), ("一千二百万", 12000000), ("千万", 10000000), ("两亿三千万", 230000000), ("十二", 12), ("一万零五百", 10500)],
+    [
+        ("三百", 300),
+        ("一千二百万", 12000000),
+        ("千万", 10000000),
+        ("两亿三千万", 230000000),
+        ("十二", 12),
+        ("一万零五百", 10500),
+    ],
 )
 def test_chinese_numerals(numeral: str, value: int) -> None:
     assert chinese_numeral(numeral) == value

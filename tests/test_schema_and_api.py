@@ -23,9 +23,24 @@ def test_schema_file_is_current() -> None:
 def test_public_surface_is_pinned() -> None:
     assert sorted(extractor.__all__) == sorted(
         [
-            "Article", "ArticleFacts", "Config", "Evidence", "ExtractionError", "Figure", "FinancialMetric",
-            "Institution", "OutputTruncated", "Product", "RegulatoryAction", "TransportError", "ValidationFailed",
-            "__version__", "aextract", "extract", "parse_figure", "parse_period",
+            "Article",
+            "ArticleFacts",
+            "Config",
+            "Evidence",
+            "ExtractionError",
+            "Figure",
+            "FinancialMetric",
+            "Institution",
+            "OutputTruncated",
+            "Product",
+            "RegulatoryAction",
+            "TransportError",
+            "ValidationFailed",
+            "__version__",
+            "aextract",
+            "extract",
+            "parse_figure",
+            "parse_period",
         ]
     )
     for name in extractor.__all__:
@@ -41,8 +56,14 @@ def test_gold_files_have_the_contract_shape() -> None:
     for path in sorted(gold_dir.glob("*.json")):
         gold = json.loads(path.read_text(encoding="utf-8"))
         for kind in ("institutions", "metrics", "regulatory_actions", "products"):
-            definition = schema["$defs"][{"institutions": "Institution", "metrics": "FinancialMetric",
-                                           "regulatory_actions": "RegulatoryAction", "products": "Product"}[kind]]
+            definition = schema["$defs"][
+                {
+                    "institutions": "Institution",
+                    "metrics": "FinancialMetric",
+                    "regulatory_actions": "RegulatoryAction",
+                    "products": "Product",
+                }[kind]
+            ]
             for fact in gold[kind]:
                 fact = {k: v for k, v in fact.items() if k != "note"}
                 fact["evidence"] = [{"text": e["text"], "start": 0, "end": len(e["text"])} for e in fact["evidence"]]

@@ -8,6 +8,7 @@ and stopped at exit (atexit, Ctrl-C, errors). The child also dies with its paren
 from __future__ import annotations
 
 import atexit
+import contextlib
 import ctypes
 import os
 import signal
@@ -60,15 +61,25 @@ class EmbeddedServer:
         self.log_path = cache_root() / "logs" / f"llama-server-{self.port}.log"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         command = [
-            sys.executable, "-m", "llama_cpp.server",
-            "--model", str(model),
-            "--model_alias", MODEL_NAME,
-            "--host", "127.0.0.1",
-            "--port", str(self.port),
-            "--n_ctx", str(n_ctx),
-            "--n_threads", str(threads),
-            "--n_threads_batch", str(threads),
-            "--verbose", "true",
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(model),
+            "--model_alias",
+            MODEL_NAME,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--n_ctx",
+            str(n_ctx),
+            "--n_threads",
+            str(threads),
+            "--n_threads_batch",
+            str(threads),
+            "--verbose",
+            "true",
         ]
         if draft_tokens > 0:
             command += ["--draft_model", "prompt-lookup-decoding", "--draft_model_num_pred_tokens", str(draft_tokens)]
@@ -108,10 +119,8 @@ class EmbeddedServer:
 
     def stop(self) -> None:
         if self.process.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
             try:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:

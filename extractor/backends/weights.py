@@ -129,9 +129,7 @@ def status() -> WeightsStatus:
     try:
         installed = len(part_paths())
     except WeightsError:
-        installed = sum(
-            1 for i in range(1, PART_COUNT + 1) if _installed(PART_DISTRIBUTION.format(index=i))
-        )
+        installed = sum(1 for i in range(1, PART_COUNT + 1) if _installed(PART_DISTRIBUTION.format(index=i)))
     if not target.exists():
         return WeightsStatus(target, False, False, installed, "not assembled yet (first run assembles it)")
     try:
