@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -281,7 +282,13 @@ def schema(
     out.print(f"wrote {path}")
 
 
+def _terminate(signum: int, _frame: object) -> None:
+    """SIGTERM ends the run like Ctrl-C: finished work kept, the embedded server stopped."""
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _terminate)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("instructor").setLevel(logging.CRITICAL)
     app()

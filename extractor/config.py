@@ -36,7 +36,7 @@ class Config:
     api_key: str | None = field(default=None, repr=False)
     mode: Mode | None = None
     temperature: float = 0.0
-    max_tokens: int = 1024
+    max_tokens: int = 2048
     timeout_s: float = 600.0
     max_attempts: int = 4
     max_retry_wait_s: float = 60.0

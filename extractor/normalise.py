@@ -18,6 +18,7 @@ from .models import (
     Evidence,
     FinancialMetric,
     Institution,
+    InstitutionType,
     MetricKind,
     Product,
     RegulatoryAction,
@@ -27,6 +28,7 @@ from .periods import parse_date, parse_period, period_before
 from .prompting import strip_marks
 from .rules import (
     country_from_name,
+    institution_mentions,
     institution_type_from_name,
     metric_from_context,
     metric_name_near,
@@ -204,6 +206,14 @@ class Normaliser:
             merged[key] = Institution(
                 name=name, aliases=aliases, type=kind, country=country, parent=parent, evidence=[evidence]
             )
+        known = {_key(spelling) for i in merged.values() for spelling in (i.name, *i.aliases)}
+        for name, start, end in institution_mentions(self.text):
+            if _key(name) not in known and not any(_key(name) in k or k in _key(name) for k in known):
+                evidence = self.grounder.sentence_around(start, end)
+                kind = institution_type_from_name(name) or InstitutionType.other
+                merged[_key(name)] = Institution(
+                    name=name, type=kind, country=country_from_name(name), evidence=[evidence]
+                )
         for institution in merged.values():
             for spelling in (institution.name, *institution.aliases):
                 self._names.setdefault(_key(spelling), institution.name)
@@ -294,11 +304,10 @@ class Normaliser:
                 if proposed and proposed in clause
                 else metric_name_near(self.text, candidate.start, candidate.end)
             )
-        period_text = label.period.strip() if label and label.period else None
-        if period_text and period_text not in self.text:
-            period_text = None
-        if period_text is None:
-            period_text = period_before(self.text, candidate.start)
+        # the phrase written before the figure beats the model's reading of it
+        period_text = period_before(self.text, candidate.start)
+        if period_text is None and label and label.period and label.period.strip() in clause:
+            period_text = label.period.strip()
         start, end = parse_period(period_text, self.article.published_at, point=metric in POINT_METRICS)
         return FinancialMetric(
             subject=subject,

@@ -232,6 +232,16 @@ _DATE_OR_TIME = re.compile(r"\d{4}[-/.]\d{1,2}(?:[-/.]\d{1,2})?|\d{1,2}:\d{2}(?:
 _NOT_FIGURE_AFTER = re.compile(r"^(?:年|月|日|号|季度|时|点|分钟|秒|周|天|岁|个月|小时)")
 
 
+def _is_part_of_a_name(text: str, start: int, end: int, figure: Figure) -> bool:
+    """A bare number glued to a word is a name (360数科, Q3, 5G), not a figure."""
+    bare = figure.unit is None and figure.qualifier == "exact" and not any(m in text[start:end] for m in _MULTIPLIERS)
+    if not bare:
+        return False
+    after = text[end : end + 1]
+    before = text[start - 1 : start] if start else ""
+    return ("\u4e00" <= after <= "\u9fff") or after.isalpha() or before.isalpha()
+
+
 @dataclass(frozen=True)
 class Candidate:
     """A figure found in the text: ``text[start:end] == raw``."""
@@ -254,7 +264,9 @@ def find_figures(text: str) -> Iterator[Candidate]:
             continue
         if folded[match.start() - 1 : match.start()] == "第":
             continue  # ordinals
-        if re.fullmatch(r"\d", body) or re.fullmatch(r"\d{4}", body):
+        if not match["post"] and (
+            re.fullmatch(r"\d", body) or (re.fullmatch(r"\d{4}", body) and 1900 <= int(body) <= 2100)
+        ):
             continue  # lone digits and bare years
         cn = re.match(rf"[{_CN_NUM_CHARS}]+", body)
         if cn and len(cn.group()) < 2:
@@ -264,5 +276,7 @@ def find_figures(text: str) -> Iterator[Candidate]:
         try:
             figure = parse_figure(raw)
         except FigureError:
+            continue
+        if _is_part_of_a_name(folded, start, end, figure):
             continue
         yield Candidate(raw=raw, start=start, end=end, figure=figure)

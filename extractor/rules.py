@@ -7,6 +7,7 @@ read what is written instead, and the model's label is kept only when they are s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from .models import InstitutionType, MetricKind
@@ -241,3 +242,47 @@ def country_from_name(name: str) -> str | None:
     if name and all("\u4e00" <= c <= "\u9fff" for c in name):
         return "CN"
     return None
+
+
+_BANK_MENTION = re.compile(r"(?:(?<=[\s,，、。；;：:“\"（(【])|^)([\u4e00-\u9fff]{2,4}?(?:银行|小贷|消费金融))")
+_GENERIC_PREFIXES = (
+    "民营",
+    "互联网",
+    "数字",
+    "商业",
+    "国有",
+    "城商",
+    "农商",
+    "外资",
+    "中资",
+    "大型",
+    "中小",
+    "股份",
+    "地方",
+    "村镇",
+    "合作",
+    "该",
+    "传统",
+    "各",
+    "多家",
+    "其他",
+    "正规",
+    "网络",
+    "全国",
+    "头部",
+    "首家",
+    "这家",
+    "一家",
+)
+
+
+def institution_mentions(text: str) -> list[tuple[str, int, int]]:
+    """Bank, microlender and consumer-finance names standing as words (兴业银行、网商银行):
+    (name, start, end) of each first mention, generic phrases (民营银行) left out."""
+    found: dict[str, tuple[str, int, int]] = {}
+    for match in _BANK_MENTION.finditer(text):
+        name = match.group(1)
+        if name.startswith(_GENERIC_PREFIXES) or name in found:
+            continue
+        found[name] = (name, match.start(1), match.end(1))
+    return list(found.values())

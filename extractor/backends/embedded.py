@@ -2,14 +2,13 @@
 
 One server per process, started on first use, reused by every later call and batch,
 and stopped at exit (atexit, Ctrl-C, errors). The child also dies with its parent
-(PR_SET_PDEATHSIG), so a killed run leaves no orphan holding 2 GB of memory.
+(its stdin pipe closes, see ``_serve``), so a killed run leaves no orphan.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
-import ctypes
 import os
 import signal
 import socket
@@ -36,15 +35,6 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _die_with_parent() -> None:
-    """Runs in the child before exec: SIGTERM it when the parent goes away."""
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
-
-
 def default_threads() -> int:
     try:
         return max(1, len(os.sched_getaffinity(0)))
@@ -63,7 +53,7 @@ class EmbeddedServer:
         command = [
             sys.executable,
             "-m",
-            "llama_cpp.server",
+            "extractor.backends._serve",
             "--model",
             str(model),
             "--model_alias",
@@ -88,9 +78,8 @@ class EmbeddedServer:
             command,
             stdout=self._log,
             stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,  # held open, never written: closes when we exit (see _serve)
             start_new_session=True,
-            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
         )
         atexit.register(self.stop)
 

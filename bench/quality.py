@@ -1,0 +1,165 @@
+"""Extraction quality on the dev gold: the pipeline vs. a one-call baseline, same model.
+
+    python bench/quality.py [--gold ../shared/gold/dev] [--write-readme]
+
+Runs the embedded model (or EXTRACTOR_BASE_URL) over the seed articles that have gold,
+scores both with ``extractor eval``'s scorer, prints precision/recall/F1 per fact type
+(strict and lenient) with seconds and tokens per article, and with ``--write-readme``
+replaces the quality table in README.md. Model answers are cached, so a rerun after a
+code-only change costs seconds; ``--no-cache`` measures fresh.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from extractor.articles import load  # noqa: E402
+from extractor.config import Config  # noqa: E402
+from extractor.evaluate import FACT_TYPES, evaluate  # noqa: E402
+from extractor.llm import ExtractionError, ModelCaller  # noqa: E402
+from extractor.models import (  # noqa: E402
+    Article,
+    FinancialMetric,
+    Institution,
+    Product,
+    RegulatoryAction,
+)
+from extractor.pipeline import Extractor  # noqa: E402
+
+SEED = ROOT / "tests" / "fixtures" / "weilidai-digest.txt"
+MARK_START, MARK_END = "<!-- quality:start -->", "<!-- quality:end -->"
+
+
+class BaselineFacts(BaseModel):
+    """The contract's fact models as one response model, as a plain instructor user would."""
+
+    institutions: list[Institution] = Field(default_factory=list)
+    metrics: list[FinancialMetric] = Field(default_factory=list)
+    regulatory_actions: list[RegulatoryAction] = Field(default_factory=list)
+    products: list[Product] = Field(default_factory=list)
+
+
+def _fold(title: str | None) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKC", title or "") if c.isalnum())
+
+
+def gold_articles(gold_dir: Path) -> tuple[list[dict[str, Any]], list[Article]]:
+    golds = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(gold_dir.glob("*.json"))]
+    wanted = {_fold(g["article"]["title"]) for g in golds}
+    articles = [a for a in load([SEED]) if isinstance(a, Article) and _fold(a.title) in wanted]
+    return golds, articles
+
+
+async def run_pipeline(config: Config, articles: list[Article]) -> tuple[list[dict[str, Any]], dict[str, float]]:
+    extractor = Extractor(config)
+    predictions, seconds, tokens, fresh = [], 0.0, 0, 0
+    try:
+        for article in articles:
+            began = time.perf_counter()
+            facts = await extractor.extract(article)
+            if not facts.meta.cached:
+                seconds += time.perf_counter() - began
+                tokens += facts.meta.usage.total_tokens
+                fresh += 1
+            predictions.append(facts.model_dump(mode="json"))
+    finally:
+        await extractor.aclose()
+    return predictions, {"s_per_article": seconds / fresh if fresh else 0.0, "tokens_per_article": tokens / fresh if fresh else 0}
+
+
+async def run_baseline(config: Config, articles: list[Article]) -> tuple[list[dict[str, Any]], dict[str, float]]:
+    """One plain call per article: contract models, one-line instruction, same model."""
+    extractor = Extractor(config)  # only for its backend and cache
+    endpoint = await extractor.endpoint()
+    caller = ModelCaller(config.with_(max_tokens=1536), endpoint)
+    predictions, seconds, tokens = [], 0.0, 0
+    try:
+        for article in articles:
+            messages = [{"role": "user", "content": f"Extract the financial facts from this article:\n\n{article.text}"}]
+            began = time.perf_counter()
+            try:
+                result = await caller.call(BaselineFacts, messages)
+                facts = result.value.model_dump(mode="json")
+                tokens += result.usage.total_tokens
+            except ExtractionError as error:
+                facts = {kind: [] for kind in FACT_TYPES}
+                tokens += error.usage.total_tokens
+                print(f"baseline failed on {article.title}: {error}", file=sys.stderr)
+            seconds += time.perf_counter() - began
+            predictions.append({"article": article.model_dump(mode="json"), **facts})
+    finally:
+        await caller.aclose()
+        await extractor.aclose()
+    n = max(1, len(articles))
+    return predictions, {"s_per_article": seconds / n, "tokens_per_article": tokens / n}
+
+
+def table(rows: list[tuple[str, dict[str, Any], dict[str, float]]], model: str, articles: int) -> str:
+    lines = [
+        f"Dev gold ({articles} seed articles), model `{model}`, 2 cores. Printed by `python bench/quality.py`.",
+        "",
+        "| run | fact type | lenient P | lenient R | lenient F1 | strict F1 | s/article | tokens/article |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, scores, cost in rows:
+        for kind in (*FACT_TYPES, "micro"):
+            le, st = scores["lenient"][kind], scores["strict"][kind]
+            time_cells = (
+                f"{cost['s_per_article']:.0f} | {cost['tokens_per_article']:.0f}" if kind == "micro" else " | "
+            )
+            label = f"**{kind}**" if kind == "micro" else kind
+            lines.append(
+                f"| {name} | {label} | {le['precision']:.2f} | {le['recall']:.2f} | {le['f1']:.2f} | {st['f1']:.2f} | {time_cells} |"
+            )
+    return "\n".join(lines)
+
+
+def write_readme(text: str) -> None:
+    readme = ROOT / "README.md"
+    content = readme.read_text(encoding="utf-8")
+    start, end = content.index(MARK_START) + len(MARK_START), content.index(MARK_END)
+    readme.write_text(content[:start] + "\n" + text + "\n" + content[end:], encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--gold", type=Path, default=ROOT.parent / "shared" / "gold" / "dev")
+    parser.add_argument("--no-cache", action="store_true")
+    parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--write-readme", action="store_true")
+    parser.add_argument("--save", type=Path, help="write the pipeline's predictions here (JSONL)")
+    args = parser.parse_args()
+    config = Config.from_env(cache=False if args.no_cache else None)
+    golds, articles = gold_articles(args.gold)
+    predictions, cost = asyncio.run(run_pipeline(config, articles))
+    if args.save:
+        args.save.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in predictions), encoding="utf-8")
+    rows = [("pipeline", evaluate(golds, predictions), cost)]
+    if not args.skip_baseline:
+        base_predictions, base_cost = asyncio.run(run_baseline(config, articles))
+        rows.append(("baseline", evaluate(golds, base_predictions), base_cost))
+    model = predictions[0]["meta"]["model"] if predictions else "?"
+    text = table(rows, model, len(articles))
+    if len(rows) == 2:
+        ours, base = rows[0][1]["lenient"]["micro"]["f1"], rows[1][1]["lenient"]["micro"]["f1"]
+        ratio = f"{ours / base:.1f}×" if base else "∞ (baseline scored 0)"
+        text += f"\n\nLenient micro-F1: pipeline {ours:.2f} vs. baseline {base:.2f}, ratio {ratio}."
+    print(text)
+    if args.write_readme:
+        write_readme(text)
+
+
+if __name__ == "__main__":
+    main()
