@@ -25,18 +25,18 @@ from pydantic import BaseModel, Field
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from extractor.articles import load  # noqa: E402
-from extractor.config import Config  # noqa: E402
-from extractor.evaluate import FACT_TYPES, evaluate  # noqa: E402
-from extractor.llm import ExtractionError, ModelCaller  # noqa: E402
-from extractor.models import (  # noqa: E402
+from extractor.articles import load
+from extractor.config import Config
+from extractor.evaluate import FACT_TYPES, evaluate
+from extractor.llm import ExtractionError, ModelCaller
+from extractor.models import (
     Article,
     FinancialMetric,
     Institution,
     Product,
     RegulatoryAction,
 )
-from extractor.pipeline import Extractor  # noqa: E402
+from extractor.pipeline import Extractor
 
 SEED = ROOT / "tests" / "fixtures" / "weilidai-digest.txt"
 MARK_START, MARK_END = "<!-- quality:start -->", "<!-- quality:end -->"
@@ -76,7 +76,10 @@ async def run_pipeline(config: Config, articles: list[Article]) -> tuple[list[di
             predictions.append(facts.model_dump(mode="json"))
     finally:
         await extractor.aclose()
-    return predictions, {"s_per_article": seconds / fresh if fresh else 0.0, "tokens_per_article": tokens / fresh if fresh else 0}
+    return predictions, {
+        "s_per_article": seconds / fresh if fresh else 0.0,
+        "tokens_per_article": tokens / fresh if fresh else 0,
+    }
 
 
 async def run_baseline(config: Config, articles: list[Article]) -> tuple[list[dict[str, Any]], dict[str, float]]:
@@ -87,7 +90,9 @@ async def run_baseline(config: Config, articles: list[Article]) -> tuple[list[di
     predictions, seconds, tokens = [], 0.0, 0
     try:
         for article in articles:
-            messages = [{"role": "user", "content": f"Extract the financial facts from this article:\n\n{article.text}"}]
+            messages = [
+                {"role": "user", "content": f"Extract the financial facts from this article:\n\n{article.text}"}
+            ]
             began = time.perf_counter()
             try:
                 result = await caller.call(BaselineFacts, messages)
@@ -116,9 +121,7 @@ def table(rows: list[tuple[str, dict[str, Any], dict[str, float]]], model: str, 
     for name, scores, cost in rows:
         for kind in (*FACT_TYPES, "micro"):
             le, st = scores["lenient"][kind], scores["strict"][kind]
-            time_cells = (
-                f"{cost['s_per_article']:.0f} | {cost['tokens_per_article']:.0f}" if kind == "micro" else " | "
-            )
+            time_cells = f"{cost['s_per_article']:.0f} | {cost['tokens_per_article']:.0f}" if kind == "micro" else " | "
             label = f"**{kind}**" if kind == "micro" else kind
             lines.append(
                 f"| {name} | {label} | {le['precision']:.2f} | {le['recall']:.2f} | {le['f1']:.2f} | {st['f1']:.2f} | {time_cells} |"

@@ -73,3 +73,18 @@ def answer_with_fallback(request: dict[str, Any]) -> dict[str, Any]:
     content["metrics"] = [label for label in content.get("metrics", []) if label.get("id") in shown]
     answer["choices"][0]["message"]["content"] = json.dumps(content, ensure_ascii=False)
     return answer
+
+
+def recorded_content(article_text: str) -> dict[str, str]:
+    """pass → the JSON the model answered for this seed article (first answers)."""
+    from extractor.chunking import Chunk
+    from extractor.numbers import find_figures
+    from extractor.pipeline import marked_text
+
+    candidates = dict(enumerate(find_figures(article_text), start=1))
+    key = marked_text(article_text, Chunk(0, len(article_text)), candidates)[:80]
+    return {
+        kind: answer["choices"][0]["message"]["content"]
+        for (article_key, kind), answer in recorded_answers().items()
+        if article_key == key
+    }

@@ -1,0 +1,311 @@
+"""Performance benchmarks against a local load-test endpoint (a benchmark fixture).
+
+    python bench/performance.py [--only overhead,concurrency,resume,memory] [--write-readme]
+
+The endpoint (tests/support/openai_stub.py) answers every request with a completion
+recorded from the embedded model after a fixed delay; it says nothing about extraction
+quality. Every figure is measured side by side in this one run and printed as a table;
+``--write-readme`` puts the table in README.md. Machine: see the first line printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import instructor
+import openai
+
+from extractor.articles import load
+from extractor.backends.weights import MODEL_NAME
+from extractor.chunking import Chunk
+from extractor.config import Config
+from extractor.drafts import ActionsDraft, EntitiesDraft, MetricLabels
+from extractor.llm import Endpoint
+from extractor.models import Article
+from extractor.normalise import Normaliser
+from extractor.numbers import find_figures
+from extractor.pipeline import (
+    Extractor,
+    marked_text,
+)
+from extractor.prompting import build_messages, load_prompts
+from tests.conftest import StaticBackend
+from tests.support.openai_stub import StubEndpoint
+from tests.support.recorded import answer_from_recordings, recorded_content
+
+SEED = [a for a in load([ROOT / "tests" / "fixtures" / "weilidai-digest.txt"]) if isinstance(a, Article)]
+MARK_START, MARK_END = "<!-- performance:start -->", "<!-- performance:end -->"
+_TAGS = "甲乙丙丁戊己庚辛壬癸"
+
+
+def variations(count: int) -> list[dict[str, str]]:
+    out = []
+    for n in range(count):
+        seed = SEED[n % len(SEED)]
+        tag = "".join(_TAGS[int(d)] for d in f"{n:05d}")
+        out.append(
+            {
+                "title": f"{seed.title}·{tag}",
+                "source": seed.source or "",
+                "published_at": seed.published_at or "",
+                "text": f"{seed.text}\n（批次{tag}）",
+            }
+        )
+    return out
+
+
+def write_inputs(path: Path, count: int) -> Path:
+    with path.open("w", encoding="utf-8") as handle:
+        for record in variations(count):
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return path
+
+
+def endpoint_for(stub: StubEndpoint) -> Endpoint:
+    return Endpoint(base_url=stub.base_url, model=MODEL_NAME, identity="bench", provider="stub")
+
+
+# -- 1. overhead ------------------------------------------------------------------------
+
+PASS_MODELS = {"entities": EntitiesDraft, "metrics": MetricLabels, "actions": ActionsDraft}
+
+
+def pipeline_requests(article: Article) -> list[tuple[type, list[dict[str, str]], dict[str, Any] | None]]:
+    """The messages extract() sends for a one-piece article, built with the same helpers."""
+    prompts = load_prompts()
+    candidates = dict(enumerate(find_figures(article.text), start=1))
+    shown = marked_text(article.text, Chunk(0, len(article.text)), candidates)
+    requests = []
+    for task, model in PASS_MODELS.items():
+        if task == "metrics" and not candidates:
+            continue
+        messages = build_messages(
+            prompts, task, text=shown, title=article.title, source=article.source, published_at=article.published_at
+        )
+        requests.append((model, messages, {"candidate_ids": set(candidates)} if task == "metrics" else None))
+    return requests
+
+
+async def overhead(delay_s: float, rounds: int) -> dict[str, float]:
+    """Median seconds per article: extract() vs. the same requests as bare instructor calls."""
+    config = Config(mode="llama_json", cache=False, max_attempts=1)
+    with StubEndpoint(answer_from_recordings, delay_s=delay_s) as stub:
+        endpoint = endpoint_for(stub)
+        extractor = Extractor(config, backend=StaticBackend(endpoint))
+        client = openai.AsyncOpenAI(base_url=stub.base_url, api_key="not-needed", max_retries=0)
+        bare = instructor.from_openai(client, mode=instructor.Mode.JSON)
+        ours, theirs = [], []
+        for _ in range(rounds):
+            for article in SEED:
+                began = time.perf_counter()
+                await extractor.extract(article)
+                ours.append(time.perf_counter() - began)
+                began = time.perf_counter()
+                for model, messages, context in pipeline_requests(article):
+                    schema = model.model_json_schema()
+                    await bare.chat.completions.create(
+                        model=MODEL_NAME,
+                        response_model=model,
+                        messages=messages,
+                        context=context,
+                        max_tokens=2048,
+                        temperature=0.0,
+                        max_retries=1,
+                        extra_body={"response_format": {"type": "json_object", "schema": schema}},
+                    )
+                theirs.append(time.perf_counter() - began)
+        await client.close()
+        await extractor.aclose()
+    return {"ours": statistics.median(ours), "bare": statistics.median(theirs)}
+
+
+def grounding_ms(rounds: int = 200) -> tuple[float, int]:
+    """Figures, grounding and normalisation of a ~3,000-character article, from recorded drafts."""
+    seed = SEED[5]
+    content = recorded_content(seed.text)
+    entities = EntitiesDraft.model_validate_json(content["entities"])
+    labels = MetricLabels.model_validate_json(content["metrics"])
+    actions = ActionsDraft.model_validate_json(content["actions"])
+    article = Article(**{**seed.model_dump(), "text": (seed.text + "\n") * 3})
+    began = time.perf_counter()
+    for _ in range(rounds):
+        candidates = dict(enumerate(find_figures(article.text), start=1))
+        normaliser = Normaliser(article)
+        normaliser.institutions(entities.institutions)
+        normaliser.products(entities.products)
+        normaliser.metrics(labels.metrics, candidates)
+        normaliser.actions(actions.actions)
+    return (time.perf_counter() - began) / rounds * 1000, len(article.text)
+
+
+# -- CLI runs -----------------------------------------------------------------------------
+
+
+def run_cli(inputs: Path, out: Path, url: str, cache: Path, *extra: str) -> tuple[float, str]:
+    """Wall seconds and the stderr tail of one CLI run."""
+    env = {**os.environ, "EXTRACTOR_CACHE_DIR": str(cache), "EXTRACTOR_TIMEOUT_S": "30"}
+    command = [
+        sys.executable,
+        "-m",
+        "extractor.cli",
+        "run",
+        str(inputs),
+        "-o",
+        str(out),
+        "--base-url",
+        url,
+        "--model",
+        MODEL_NAME,
+        "--mode",
+        "llama_json",
+        *extra,
+    ]
+    began = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, err = process.communicate()
+    return time.perf_counter() - began, err.decode(errors="replace")[-500:]
+
+
+def concurrency(levels: list[int], articles: int, delay_s: float, work: Path) -> list[dict[str, Any]]:
+    rows = []
+    inputs = write_inputs(work / f"in-{articles}.jsonl", articles)
+    for n in levels:
+        with StubEndpoint(answer_from_recordings, delay_s=delay_s) as stub:
+            wall, err = run_cli(
+                inputs, work / f"c{n}", stub.base_url, work / f"cache-c{n}", "--concurrency", str(n), "--no-cache"
+            )
+            requests = stub.stats.requests
+            rows.append(
+                {
+                    "n": n,
+                    "articles": articles,
+                    "wall_s": wall,
+                    "requests": requests,
+                    "req_per_s": requests / wall,
+                    "target": 0.9 * n / delay_s,
+                    "max_connections": stub.stats.max_open_connections,
+                    "stderr": err,
+                }
+            )
+    return rows
+
+
+def resume(articles: int, work: Path) -> dict[str, Any]:
+    inputs = write_inputs(work / f"in-resume-{articles}.jsonl", articles)
+    with StubEndpoint(answer_from_recordings) as stub:
+        run_cli(inputs, work / "resume", stub.base_url, work / "cache-resume", "--concurrency", "32")
+        before = stub.stats.requests
+        wall, _ = run_cli(inputs, work / "resume", stub.base_url, work / "cache-resume", "--concurrency", "32")
+        sent = stub.stats.requests - before
+    return {"articles": articles, "wall_s": wall, "per_s": articles / wall, "requests": sent}
+
+
+def memory(articles: int, work: Path) -> dict[str, Any]:
+    inputs = write_inputs(work / f"in-mem-{articles}.jsonl", articles)
+    script = (
+        "import resource, runpy, sys; sys.argv = sys.argv[1:];"
+        "import extractor.cli as c\ntry:\n    c.main()\nexcept SystemExit:\n    pass\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)"
+    )
+    with StubEndpoint(answer_from_recordings) as stub:
+        env = {**os.environ, "EXTRACTOR_CACHE_DIR": str(work / "cache-mem")}
+        began = time.perf_counter()
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                script,
+                "extractor",
+                "run",
+                str(inputs),
+                "-o",
+                str(work / "mem"),
+                "--base-url",
+                stub.base_url,
+                "--model",
+                MODEL_NAME,
+                "--mode",
+                "llama_json",
+                "--concurrency",
+                "32",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        wall = time.perf_counter() - began
+    peak_kb = int(done.stderr.strip().splitlines()[-1])
+    return {"articles": articles, "peak_rss_mb": peak_kb / 1024, "wall_s": wall}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default="overhead,concurrency,resume,memory")
+    parser.add_argument("--latency", type=float, default=0.5)
+    parser.add_argument("--articles", type=int, default=500)
+    parser.add_argument("--levels", default="1,4,16,64")
+    parser.add_argument("--write-readme", action="store_true")
+    args = parser.parse_args()
+    chosen = set(args.only.split(","))
+    lines = [
+        f"Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}. Printed by `python bench/performance.py`.",
+        "",
+    ]
+    lines += ["| benchmark | measured | target | ratio |", "|---|---|---|---|"]
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        if "overhead" in chosen:
+            result = asyncio.run(overhead(delay_s=0.05, rounds=5))
+            ratio = result["ours"] / result["bare"]
+            lines.append(
+                f"| overhead: median s/article, extract() vs. bare instructor calls (3 requests, 50 ms each) | "
+                f"{result['ours']:.3f} vs. {result['bare']:.3f} | ≤ 1.05× | {ratio:.3f}× |"
+            )
+            ms, chars = grounding_ms()
+            lines.append(
+                f"| grounding + normalisation, {chars}-character article | {ms:.2f} ms | ≤ 5 ms | {ms / 5:.2f}× of budget |"
+            )
+        if "concurrency" in chosen:
+            for row in concurrency([int(n) for n in args.levels.split(",")], args.articles, args.latency, work):
+                lines.append(
+                    f"| concurrency {row['n']}: {row['articles']} articles, {row['requests']} requests at "
+                    f"{args.latency * 1000:.0f} ms | {row['req_per_s']:.1f} req/s, ≤ {row['max_connections']} connections | "
+                    f"≥ {row['target']:.1f} req/s | {row['req_per_s'] / row['target'] * 0.9:.2f}× of N/latency |"
+                )
+        if "resume" in chosen:
+            row = resume(1000, work)
+            lines.append(
+                f"| rerun of a finished 1,000-article batch | {row['per_s']:.0f} articles/s, {row['requests']} requests | "
+                f"≥ 1,000/s, 0 requests | {row['per_s'] / 1000:.2f}× |"
+            )
+        if "memory" in chosen:
+            row = memory(10_000, work)
+            lines.append(
+                f"| peak RSS, 10,000 articles through the CLI | {row['peak_rss_mb']:.0f} MB | < 300 MB | "
+                f"{row['peak_rss_mb'] / 300:.2f}× of budget |"
+            )
+    text = "\n".join(lines)
+    print(text)
+    if args.write_readme:
+        readme = ROOT / "README.md"
+        content = readme.read_text(encoding="utf-8")
+        start, end = content.index(MARK_START) + len(MARK_START), content.index(MARK_END)
+        readme.write_text(content[:start] + "\n" + text + "\n" + content[end:], encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
