@@ -42,13 +42,34 @@ SEED = ROOT / "tests" / "fixtures" / "weilidai-digest.txt"
 MARK_START, MARK_END = "<!-- quality:start -->", "<!-- quality:end -->"
 
 
-class BaselineFacts(BaseModel):
-    """The contract's fact models as one response model, as a plain instructor user would."""
+class Quote(BaseModel):
+    text: str
 
-    institutions: list[Institution] = Field(default_factory=list)
-    metrics: list[FinancialMetric] = Field(default_factory=list)
-    regulatory_actions: list[RegulatoryAction] = Field(default_factory=list)
-    products: list[Product] = Field(default_factory=list)
+
+# The contract's fact models, with evidence as quotes only (no model can count offsets).
+class BaselineInstitution(Institution):
+    evidence: list[Quote] = Field(default_factory=list)  # type: ignore[assignment]
+
+
+class BaselineMetric(FinancialMetric):
+    evidence: list[Quote] = Field(default_factory=list)  # type: ignore[assignment]
+
+
+class BaselineAction(RegulatoryAction):
+    evidence: list[Quote] = Field(default_factory=list)  # type: ignore[assignment]
+
+
+class BaselineProduct(Product):
+    evidence: list[Quote] = Field(default_factory=list)  # type: ignore[assignment]
+
+
+class BaselineFacts(BaseModel):
+    """What a plain instructor user would ask for: the contract's facts in one call."""
+
+    institutions: list[BaselineInstitution] = Field(default_factory=list)
+    metrics: list[BaselineMetric] = Field(default_factory=list)
+    regulatory_actions: list[BaselineAction] = Field(default_factory=list)
+    products: list[BaselineProduct] = Field(default_factory=list)
 
 
 def _fold(title: str | None) -> str:
@@ -79,6 +100,20 @@ async def run_pipeline(config: Config, articles: list[Article]) -> tuple[list[di
     return predictions, {
         "s_per_article": seconds / fresh if fresh else 0.0,
         "tokens_per_article": tokens / fresh if fresh else 0,
+    }
+
+
+def from_output(folder: Path, articles: list[Article]) -> tuple[list[dict[str, Any]], dict[str, float]]:
+    """The records a batch run wrote for these articles, costed from their own meta."""
+    wanted = {a.id for a in articles}
+    records = [json.loads(line) for line in (folder / "facts.jsonl").read_text(encoding="utf-8").splitlines()]
+    chosen = [r for r in records if r["article"]["id"] in wanted]
+    fresh = [r for r in chosen if not r["meta"]["cached"]]
+    if not fresh:
+        raise SystemExit(f"{folder} holds no fresh (uncached) records for the gold articles: cannot cost them")
+    return chosen, {
+        "s_per_article": sum(r["meta"]["latency_s"] for r in fresh) / len(fresh),
+        "tokens_per_article": sum(r["meta"]["usage"]["total_tokens"] for r in fresh) / len(fresh),
     }
 
 
@@ -143,10 +178,19 @@ def main() -> None:
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--write-readme", action="store_true")
     parser.add_argument("--save", type=Path, help="write the pipeline's predictions here (JSONL)")
+    parser.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        help="score the pipeline's records in this output folder (e.g. out/ of `make demo`) instead of running it",
+    )
     args = parser.parse_args()
     config = Config.from_env(cache=False if args.no_cache else None)
     golds, articles = gold_articles(args.gold)
-    predictions, cost = asyncio.run(run_pipeline(config, articles))
+    if args.source:
+        predictions, cost = from_output(args.source, articles)
+    else:
+        predictions, cost = asyncio.run(run_pipeline(config, articles))
     if args.save:
         args.save.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in predictions), encoding="utf-8")
     rows = [("pipeline", evaluate(golds, predictions), cost)]

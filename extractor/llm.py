@@ -186,6 +186,14 @@ class ModelCaller:
         backoff = min(self.config.max_retry_wait_s, 0.5 * 2 ** (state.attempt_number - 1))
         return backoff * (0.5 + random.random() / 2)
 
+    def _log_retry(self, state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        log.info(
+            "transient failure (attempt %d): %s; retrying",
+            state.attempt_number,
+            redact(f"{type(error).__name__}: {error}", self.endpoint.api_key)[:200],
+        )
+
     def _on_response(self, response: Any) -> None:
         sink = _attempts.get()
         if sink is not None:
@@ -210,6 +218,7 @@ class ModelCaller:
             retry=retry_if_exception(_is_transient),
             stop=stop_after_attempt(self.config.max_attempts) | stop_after_delay(self.config.retry_budget_s),
             wait=self._wait,
+            before_sleep=self._log_retry,
             reraise=True,
         )
         kwargs = self._request_kwargs(response_model, messages)

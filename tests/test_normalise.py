@@ -115,3 +115,19 @@ def test_actions_need_a_grounded_quote_and_regulatory_words() -> None:
     assert (fine.target, fine.amount, fine.currency, fine.date) == ("微众银行", 13000000, "CNY", "2024")
     assert fine.regulator is None  # 监管 is not written in this text
     assert len(n.warnings) == 2
+
+
+def test_facts_from_overlapping_pieces_merge_into_one() -> None:
+    """Two pieces that both saw the same figure, institution and product give one fact each."""
+    article = _article()
+    n = Normaliser(article)
+    institutions = n.institutions([_institution("微众银行", "微众银行不良贷款率"), _institution("微众银行", "微众银行")])
+    product = ProductDraft(name="微粒贷", type=ProductType.consumer_loan, features=["最长可分24期还款"], quote="微粒贷授信额度")
+    products = n.products([product, product.model_copy(update={"features": ["年利率(单利)范围一般为3%-23.76%"]})])
+    candidates = dict(enumerate(find_figures(article.text), start=1))
+    first = next(i for i, c in candidates.items() if c.raw == "1.57%")
+    label = MetricLabel(id=first, subject="微众银行", metric=MetricKind.npl_ratio, name="不良贷款率")
+    metrics = [m for m in n.metrics([label, label], candidates) if m.raw == "1.57%"]
+    assert len(institutions) == 1 and len(institutions[0].evidence) == 1
+    assert len(products) == 1 and products[0].features == ["最长可分24期还款", "年利率(单利)范围一般为3%-23.76%"]
+    assert len(metrics) == 1
