@@ -1,0 +1,1 @@
+"""Versioned prompt templates (installed as ``extractor.prompts``); see extractor/prompting.py."""
