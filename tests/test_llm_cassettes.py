@@ -107,3 +107,21 @@ def test_cassettes_hold_no_secrets() -> None:
         assert "authorization" not in text.lower()
         assert "sk-" not in text
         assert json.dumps("Bearer")[1:-1] not in text
+
+
+def test_public_extract_sync_api(model_endpoint: Endpoint, tmp_path: Path) -> None:
+    """``extractor.extract`` (sync, any endpoint by base URL) gives the same facts."""
+    import extractor
+
+    config = extractor.Config(
+        base_url=model_endpoint.base_url,
+        model=model_endpoint.model,
+        mode="llama_json",
+        cache_dir=tmp_path / "cache",
+        max_attempts=1,
+    )
+    with cassette_vcr().use_cassette("seed-digest.yaml"):
+        facts = extractor.extract(SEED[5], config=config)
+    check_contract(facts)
+    assert facts.meta.provider == "openai-compatible"
+    assert facts.article.title == SEED[5].title

@@ -121,8 +121,12 @@ def test_facts_from_overlapping_pieces_merge_into_one() -> None:
     """Two pieces that both saw the same figure, institution and product give one fact each."""
     article = _article()
     n = Normaliser(article)
-    institutions = n.institutions([_institution("微众银行", "微众银行不良贷款率"), _institution("微众银行", "微众银行")])
-    product = ProductDraft(name="微粒贷", type=ProductType.consumer_loan, features=["最长可分24期还款"], quote="微粒贷授信额度")
+    institutions = n.institutions(
+        [_institution("微众银行", "微众银行不良贷款率"), _institution("微众银行", "微众银行")]
+    )
+    product = ProductDraft(
+        name="微粒贷", type=ProductType.consumer_loan, features=["最长可分24期还款"], quote="微粒贷授信额度"
+    )
     products = n.products([product, product.model_copy(update={"features": ["年利率(单利)范围一般为3%-23.76%"]})])
     candidates = dict(enumerate(find_figures(article.text), start=1))
     first = next(i for i, c in candidates.items() if c.raw == "1.57%")
