@@ -213,7 +213,8 @@ class BatchRunner:
             except Exception as error:  # a bug must not end the batch; it is recorded
                 fail(_error_record(item, "internal", type(error).__name__, str(error)[:500]))
                 return
-            self._write_facts(facts, facts_out)
+            # disk writes (fsync) off the event loop, so other articles keep flowing
+            await asyncio.to_thread(self._write_facts, facts, facts_out)
             self._retried_ok.add(item.id)
             result.ok += 1
             result.cached += facts.meta.cached
