@@ -155,7 +155,7 @@ def grounding_ms(rounds: int = 200) -> tuple[float, int]:
 
 
 def run_cli(inputs: Path, out: Path, url: str, cache: Path, *extra: str) -> tuple[float, str]:
-    """Wall seconds and the stderr tail of one CLI run."""
+    """The batch's own wall time (summary.json, without interpreter start-up) and stderr's tail."""
     env = {**os.environ, "EXTRACTOR_CACHE_DIR": str(cache), "EXTRACTOR_TIMEOUT_S": "30"}
     command = [
         sys.executable,
@@ -173,10 +173,9 @@ def run_cli(inputs: Path, out: Path, url: str, cache: Path, *extra: str) -> tupl
         "llama_json",
         *extra,
     ]
-    began = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, err = process.communicate()
-    return time.perf_counter() - began, err.decode(errors="replace")[-500:]
+    done = subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    return float(summary["wall_time_s"]), done.stderr.decode(errors="replace")[-500:]
 
 
 def concurrency(levels: list[int], articles: int, delay_s: float, work: Path) -> list[dict[str, Any]]:
