@@ -27,6 +27,9 @@ from .numbers import Candidate, FigureError, parse_figure
 from .periods import parse_date, parse_period, period_before
 from .prompting import strip_marks
 from .rules import (
+    MONEY_METRICS,
+    POINT_METRICS,
+    RATIO_METRICS,
     country_from_name,
     institution_mentions,
     institution_type_from_name,
@@ -94,38 +97,6 @@ _REGULATORY_WORDS = (
     "rule",
     "investigat",
 )
-MONEY_METRICS = {
-    MetricKind.revenue,
-    MetricKind.net_profit,
-    MetricKind.net_loss,
-    MetricKind.registered_capital,
-    MetricKind.capital_increase,
-    MetricKind.total_assets,
-    MetricKind.loan_balance,
-    MetricKind.loan_volume,
-    MetricKind.fine_amount,
-    MetricKind.credit_limit,
-}
-RATIO_METRICS = {
-    MetricKind.npl_ratio,
-    MetricKind.provision_coverage_ratio,
-    MetricKind.capital_adequacy_ratio,
-    MetricKind.interest_rate,
-    MetricKind.bad_debt_ratio,
-    MetricKind.gross_margin,
-    MetricKind.market_share,
-    MetricKind.it_spending_ratio,
-}
-# Stocks and ratios sit at a point in time; flows cover a span.
-POINT_METRICS = {
-    MetricKind.npl_ratio,
-    MetricKind.provision_coverage_ratio,
-    MetricKind.capital_adequacy_ratio,
-    MetricKind.registered_capital,
-    MetricKind.total_assets,
-    MetricKind.loan_balance,
-    MetricKind.bad_debt_ratio,
-}
 _CURRENCY_CODES = {"CNY", "USD", "HKD", "INR", "EUR", "JPY", "GBP"}
 
 
@@ -165,6 +136,16 @@ class Normaliser:
                 return self.grounder.sentence_around(found.start, found.end)
         return None
 
+    def _entity_evidence(self, kind: str, name: str, quote: str) -> Evidence | None:
+        """Where the article names an entity; None (and a warning) when it never does."""
+        if not name or not self._mentioned(name):
+            self.warnings.append(f"{kind} dropped, not named in the article: {name!r}")
+            return None
+        evidence = self._ground(quote, fallback=name)
+        if evidence is None:
+            self.warnings.append(f"{kind} dropped, quote not found: {name!r}: {quote!r}")
+        return evidence
+
     def canonical(self, name: str | None) -> str | None:
         """A subject or provider spelled as its institution's or product's ``name``."""
         if not name:
@@ -180,12 +161,11 @@ class Normaliser:
         merged: dict[str, Institution] = {}
         for draft in drafts:
             name = strip_marks(draft.name).strip()
-            if not name or name in _GENERIC or not self._mentioned(name):
-                self.warnings.append(f"institution dropped, not named in the article: {draft.name!r}")
+            if name in _GENERIC:
+                self.warnings.append(f"institution dropped, a generic word: {draft.name!r}")
                 continue
-            evidence = self._ground(draft.quote, fallback=name)
+            evidence = self._entity_evidence("institution", name, draft.quote)
             if evidence is None:
-                self.warnings.append(f"institution dropped, quote not found: {draft.name!r}: {draft.quote!r}")
                 continue
             key = _key(name)
             aliases = [
@@ -226,12 +206,8 @@ class Normaliser:
         merged: dict[str, Product] = {}
         for draft in drafts:
             name = strip_marks(draft.name).strip().strip("“”\"'「」")
-            if not name or not self._mentioned(name):
-                self.warnings.append(f"product dropped, not named in the article: {draft.name!r}")
-                continue
-            evidence = self._ground(draft.quote, fallback=name)
+            evidence = self._entity_evidence("product", name, draft.quote)
             if evidence is None:
-                self.warnings.append(f"product dropped, quote not found: {draft.name!r}: {draft.quote!r}")
                 continue
             provider = self.canonical(draft.provider) if draft.provider and self._mentioned(draft.provider) else None
             features = []

@@ -55,7 +55,7 @@ _KEYWORDS: tuple[tuple[str, MetricKind], ...] = (
     ("月活", MetricKind.user_count),
 )
 _MONEY_UNITS = {"CNY", "USD", "HKD", "INR", "EUR", "JPY", "GBP"}
-_RATIO = {
+RATIO_METRICS = {
     MetricKind.npl_ratio,
     MetricKind.provision_coverage_ratio,
     MetricKind.capital_adequacy_ratio,
@@ -65,7 +65,7 @@ _RATIO = {
     MetricKind.it_spending_ratio,
     MetricKind.interest_rate,
 }
-_MONEY = {
+MONEY_METRICS = {
     MetricKind.revenue,
     MetricKind.net_profit,
     MetricKind.net_loss,
@@ -77,7 +77,17 @@ _MONEY = {
     MetricKind.fine_amount,
     MetricKind.credit_limit,
 }
-_COUNTS = {MetricKind.customer_count, MetricKind.user_count, MetricKind.complaint_count}
+COUNT_METRICS = {MetricKind.customer_count, MetricKind.user_count, MetricKind.complaint_count}
+# Stocks and ratios sit at a point in time; flows cover a span.
+POINT_METRICS = {
+    MetricKind.npl_ratio,
+    MetricKind.provision_coverage_ratio,
+    MetricKind.capital_adequacy_ratio,
+    MetricKind.registered_capital,
+    MetricKind.total_assets,
+    MetricKind.loan_balance,
+    MetricKind.bad_debt_ratio,
+}
 _SENTENCE_STOPS = "。！？!?；;\n"
 
 
@@ -97,11 +107,11 @@ def sentence_start(text: str, position: int, *, window: int = 80) -> int:
 
 def unit_fits(metric: MetricKind, unit: str | None) -> bool:
     """Whether a figure's unit can carry this metric (1.57% is no customer count)."""
-    if metric in _RATIO:
+    if metric in RATIO_METRICS:
         return unit in ("%", "pp", "bp")
-    if metric in _MONEY:
+    if metric in MONEY_METRICS:
         return unit is None or unit in _MONEY_UNITS
-    if metric in _COUNTS:
+    if metric in COUNT_METRICS:
         return unit is None or unit not in _MONEY_UNITS | {"%", "pp", "bp", "times"}
     return True
 
