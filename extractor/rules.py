@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 
 from .models import InstitutionType, MetricKind
+from .numbers import find_figures
 
 # Ordered: the first keyword of a group that ends nearest to the figure wins.
 _KEYWORDS: tuple[tuple[str, MetricKind], ...] = (
@@ -142,15 +143,22 @@ def metric_from_context(text: str, start: int, end: int, unit: str | None) -> tu
             return metric, word
     lo = sentence_start(text, start)
     before = text[lo:start]
-    best: tuple[int, MetricKind, str] | None = None
-    for keyword, metric in _KEYWORDS:
-        at = before.rfind(keyword)
-        if at < 0 or not unit_fits(metric, unit):
-            continue
-        end = at + len(keyword)
-        if best is None or end > best[0]:
-            best = (end, metric, keyword)
-    return (best[1], best[2]) if best else None
+    figures = [(c.start, c.end) for c in find_figures(before)]
+    attached = {end for _, end in figures}  # 150亿注册资本…750亿: 注册资本 belongs to 150亿
+    since_last = figures[-1][1] if figures else 0
+    for floor in (since_last, 0):  # words since the previous figure first, then the sentence
+        best: tuple[int, MetricKind, str] | None = None
+        for keyword, metric in _KEYWORDS:
+            at = before.rfind(keyword)
+            while at >= 0 and at in attached:
+                at = before.rfind(keyword, 0, at)
+            if at < floor or not unit_fits(metric, unit):
+                continue
+            if best is None or at + len(keyword) > best[0]:
+                best = (at + len(keyword), metric, keyword)
+        if best is not None:
+            return best[1], best[2]
+    return None
 
 
 def nearest_name(text: str, start: int, names: Iterable[str]) -> str | None:
