@@ -163,7 +163,9 @@ class ModelCaller:
     async def aclose(self) -> None:
         await self._openai.close()
 
-    def _request_kwargs(self, response_model: type[BaseModel], messages: list[dict[str, str]]) -> dict[str, Any]:
+    def _request_kwargs(
+        self, response_model: type[BaseModel], messages: list[dict[str, str]], max_items: int | None = None
+    ) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
             "model": self.endpoint.model,
             "messages": messages,
@@ -173,8 +175,9 @@ class ModelCaller:
             "max_retries": self.config.max_reasks,
         }
         if self.mode == "llama_json":
-            # llama.cpp turns a schema in the JSON response format into a grammar
-            schema = response_model.model_json_schema()
+            # llama.cpp turns a schema in the JSON response format into a grammar; bounds on
+            # lists and strings stop a small model's repetition loop before max_tokens does
+            schema = bounded_schema(response_model.model_json_schema(), max_items=max_items or 24, max_chars=60)
             kwargs["extra_body"] = {"response_format": {"type": "json_object", "schema": schema}}
         return kwargs
 
@@ -210,8 +213,13 @@ class ModelCaller:
         messages: list[dict[str, str]],
         *,
         context: dict[str, Any] | None = None,
+        max_items: int | None = None,
     ) -> CallResult:
-        """Ask for ``response_model``; raise an ExtractionError subclass on failure."""
+        """Ask for ``response_model``; raise an ExtractionError subclass on failure.
+
+        ``max_items`` bounds every list in the answer where the endpoint enforces a
+        grammar (llama_json); elsewhere it is only a hint nobody sees.
+        """
         attempts: list[Usage] = []
         _attempts.set(attempts)
         retrying = AsyncRetrying(
@@ -221,7 +229,7 @@ class ModelCaller:
             before_sleep=self._log_retry,
             reraise=True,
         )
-        kwargs = self._request_kwargs(response_model, messages)
+        kwargs = self._request_kwargs(response_model, messages, max_items)
         try:
             async for attempt in retrying:
                 with attempt:
@@ -240,6 +248,21 @@ class ModelCaller:
                 raise ValidationFailed(_short_validation_message(error), usage=usage) from None
             raise ExtractionError(message, usage=usage) from None
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+def bounded_schema(schema: Any, *, max_items: int, max_chars: int) -> Any:
+    """The schema with every list at most ``max_items`` long and every free string at
+    most ``max_chars`` characters (enums keep their values)."""
+    if isinstance(schema, list):
+        return [bounded_schema(item, max_items=max_items, max_chars=max_chars) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: bounded_schema(v, max_items=max_items, max_chars=max_chars) for k, v in schema.items()}
+    if out.get("type") == "array":
+        out.setdefault("maxItems", max_items)
+    elif out.get("type") == "string" and "enum" not in out:
+        out.setdefault("maxLength", max_chars)
+    return out
 
 
 def _total(attempts: list[Usage]) -> Usage:

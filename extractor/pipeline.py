@@ -105,6 +105,7 @@ class Extractor:
         messages: list[dict[str, str]],
         drafts: Drafts,
         context: dict[str, Any] | None = None,
+        max_items: int | None = None,
     ) -> D:
         """One pass, from the cache when this exact request was answered before."""
         assert self._caller is not None
@@ -120,7 +121,7 @@ class Extractor:
             if hit is not None:
                 drafts.cache_hits += 1
                 return model.model_validate(hit, context=context)
-        result = await self._caller.call(model, messages, context=context)
+        result = await self._caller.call(model, messages, context=context, max_items=max_items)
         drafts.usage = drafts.usage.add(result.usage)
         drafts.calls += 1
         assert isinstance(result.value, model)
@@ -156,7 +157,9 @@ class Extractor:
             in_chunk = {n for n, c in candidates.items() if c.start >= chunk.start and c.end <= chunk.end}
             if in_chunk:
                 context = {"candidate_ids": in_chunk}
-                labels = await self._ask(endpoint, MetricLabels, messages("metrics"), drafts, context)
+                labels = await self._ask(
+                    endpoint, MetricLabels, messages("metrics"), drafts, context, max_items=len(in_chunk)
+                )
                 drafts.labels += labels.metrics
             actions = await self._ask(endpoint, ActionsDraft, messages("actions"), drafts)
             drafts.actions += actions.actions
