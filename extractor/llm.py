@@ -177,7 +177,7 @@ class ModelCaller:
         if self.mode == "llama_json":
             # llama.cpp turns a schema in the JSON response format into a grammar; bounds on
             # lists and strings stop a small model's repetition loop before max_tokens does
-            schema = bounded_schema(response_model.model_json_schema(), max_items=max_items or 24, max_chars=60)
+            schema = bounded_schema(response_model.model_json_schema(), max_items=max_items or 8, max_chars=60)
             kwargs["extra_body"] = {"response_format": {"type": "json_object", "schema": schema}}
         return kwargs
 
@@ -250,19 +250,23 @@ class ModelCaller:
         raise AssertionError("unreachable")  # pragma: no cover
 
 
-def bounded_schema(schema: Any, *, max_items: int, max_chars: int) -> Any:
-    """The schema with every list at most ``max_items`` long and every free string at
-    most ``max_chars`` characters (enums keep their values)."""
-    if isinstance(schema, list):
-        return [bounded_schema(item, max_items=max_items, max_chars=max_chars) for item in schema]
-    if not isinstance(schema, dict):
-        return schema
-    out = {k: bounded_schema(v, max_items=max_items, max_chars=max_chars) for k, v in schema.items()}
-    if out.get("type") == "array":
-        out.setdefault("maxItems", max_items)
-    elif out.get("type") == "string" and "enum" not in out:
-        out.setdefault("maxLength", max_chars)
-    return out
+def bounded_schema(schema: Any, *, max_items: int, max_chars: int, nested_items: int = 5) -> Any:
+    """The schema with its top-level lists at most ``max_items`` long, lists inside items
+    at most ``nested_items``, and free strings at most ``max_chars`` characters."""
+
+    def bound(node: Any, items: int) -> Any:
+        if isinstance(node, list):
+            return [bound(item, items) for item in node]
+        if not isinstance(node, dict):
+            return node
+        out = {k: bound(v, nested_items if k == "$defs" else items) for k, v in node.items()}
+        if out.get("type") == "array":
+            out.setdefault("maxItems", items)
+        elif out.get("type") == "string" and "enum" not in out:
+            out.setdefault("maxLength", max_chars)
+        return out
+
+    return bound(schema, max_items)
 
 
 def _total(attempts: list[Usage]) -> Usage:

@@ -73,3 +73,11 @@ def model_endpoint() -> Iterator[Endpoint]:
 def replay_config(tmp_path: Path) -> Config:
     """The embedded model's defaults with a private cache and fail-fast transport."""
     return Config(mode="llama_json", cache_dir=tmp_path / "cache", max_attempts=1 if not RECORDING else 4)
+
+
+@pytest.fixture
+def seed_config(replay_config: Config) -> Config:
+    """While recording, the seed articles' answers also go to EXTRACTOR_RECORD_CACHE_DIR
+    (``make record`` points it at the user's cache, so ``make demo`` then needs no model time)."""
+    shared = os.environ.get("EXTRACTOR_RECORD_CACHE_DIR")
+    return replay_config.with_(cache_dir=Path(shared)) if RECORDING and shared else replay_config
