@@ -24,6 +24,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 
 from .config import Config
 from .models import Usage
+from .salvage import close_truncated_json
 
 log = logging.getLogger(__name__)
 # The attempts of the call running in this task (hooks fire inside instructor's loop).
@@ -78,6 +79,7 @@ class Endpoint:
 class CallResult:
     value: BaseModel
     usage: Usage
+    truncated: bool = False  # cut at max_tokens; only the complete items were kept
 
 
 _RETRYABLE_STATUS = {408, 409, 429, 500, 502, 503, 504}
@@ -236,6 +238,9 @@ class ModelCaller:
                     value = await self._client.chat.completions.create(context=context, **kwargs)
                     return CallResult(value=value, usage=_total(attempts))
         except IncompleteOutputException as error:
+            kept = _salvage(error, response_model, context)
+            if kept is not None:
+                return CallResult(value=kept, usage=_total(attempts), truncated=True)
             raise OutputTruncated(
                 f"the model's answer was cut at max_tokens={self.config.max_tokens}", usage=_total(attempts)
             ) from error
@@ -248,6 +253,23 @@ class ModelCaller:
                 raise ValidationFailed(_short_validation_message(error), usage=usage) from None
             raise ExtractionError(message, usage=usage) from None
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _salvage(error: IncompleteOutputException, model: type[T], context: dict[str, Any] | None) -> T | None:
+    """The complete items of a cut answer, if they validate."""
+    completion = getattr(error, "last_completion", None)
+    try:
+        message = completion.choices[0].message  # type: ignore[union-attr]
+        text = message.content or message.tool_calls[0].function.arguments
+    except (AttributeError, IndexError, TypeError):
+        return None
+    closed = close_truncated_json(text or "")
+    if closed is None:
+        return None
+    try:
+        return model.model_validate_json(closed, context=context)
+    except ValueError:
+        return None
 
 
 def bounded_schema(schema: Any, *, max_items: int, max_chars: int, nested_items: int = 5) -> Any:

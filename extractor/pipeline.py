@@ -125,7 +125,9 @@ class Extractor:
         drafts.usage = drafts.usage.add(result.usage)
         drafts.calls += 1
         assert isinstance(result.value, model)
-        if self._cache is not None:
+        if result.truncated:
+            drafts.warnings.append(f"{model.__name__}: answer cut at max_tokens, only its complete items kept")
+        elif self._cache is not None:
             self._cache.put(key, result.value.model_dump(mode="json"))
         return result.value
 
