@@ -143,9 +143,9 @@ class BatchRunner:
 
     # -- the run ---------------------------------------------------------------------
 
-    def plan(self, inputs: Iterable[str | Path]) -> tuple[int, int]:
+    def plan(self, inputs: Iterable[str | Path], done: set[str] | None = None) -> tuple[int, int]:
         """(articles found, of which already done) without keeping their texts."""
-        done = self._done_ids()
+        done = self._done_ids() if done is None else done
         found = already = 0
         seen: set[str] = set()
         for item in load(inputs):
@@ -169,7 +169,7 @@ class BatchRunner:
             for name in (FACTS, ERRORS):
                 (self.outdir / name).unlink(missing_ok=True)
         done = self._done_ids()
-        total, _ = self.plan(inputs)
+        total, _ = self.plan(inputs, done)
         self.progress.total = total
         result = BatchResult(outdir=self.outdir)
         self._retried_ok: set[str] = set()
