@@ -250,7 +250,7 @@ class ModelCaller:
             if _is_transient(error) or _status_error(error) is not None:
                 raise TransportError(message, usage=usage) from None
             if isinstance(error, InstructorRetryException):
-                raise ValidationFailed(_short_validation_message(error), usage=usage) from None
+                raise ValidationFailed(_short_validation_message(error), usage=usage) from error
             raise ExtractionError(message, usage=usage) from None
         raise AssertionError("unreachable")  # pragma: no cover
 

@@ -11,9 +11,9 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from extractor.articles import load
 from extractor.config import Config
-from extractor.llm import Endpoint, ModelCaller
+from extractor.llm import Endpoint, ModelCaller, ValidationFailed
 from extractor.models import Article, ArticleFacts, json_schema
-from extractor.numbers import parse_figure
+from extractor.numbers import find_figures, parse_figure
 from extractor.pipeline import Extractor
 
 from .conftest import FIXTURES, StaticBackend, cassette_vcr
@@ -67,39 +67,42 @@ async def test_cache_hit_makes_no_request(model_endpoint: Endpoint, replay_confi
     assert second.model_dump(exclude={"meta"}) == first.model_dump(exclude={"meta"})
 
 
-class QuotedProfit(BaseModel):
-    """Asks for a figure as written; a rewritten number fails and is re-asked."""
+class FigureAlone(BaseModel):
+    """A figure exactly as the article writes it, nothing around it."""
 
     raw: str = Field(description="the figure copied exactly as the article writes it")
 
     @field_validator("raw")
     @classmethod
-    def _written_in_article(cls, value: str, info: ValidationInfo) -> str:
-        text = (info.context or {}).get("text", "")
-        if value not in text:
-            raise ValueError(
-                f"{value!r} is not written in the article: copy the figure exactly as written there, e.g. 62.64亿"
-            )
-        parse_figure(value)
+    def _a_figure_of_the_article(cls, value: str, info: ValidationInfo) -> str:
+        if value not in [c.raw for c in find_figures((info.context or {}).get("text", ""))]:
+            raise ValueError("raw must be the figure alone, such as 27亿, not a sentence")
         return value
 
 
-async def test_validation_failure_is_reasked(model_endpoint: Endpoint, replay_config: Config) -> None:
+async def test_validation_failure_is_reasked_then_recorded(model_endpoint: Endpoint, replay_config: Config) -> None:
+    """An answer that fails validation goes back to the model with the error (a re-ask,
+    never a transport retry); when the re-asks are used up the call fails as a
+    validation error carrying the usage of every attempt. (The 1.5B model repeats its
+    answer when re-asked at temperature 0, which is why grounding repairs quotes in code.)"""
     text = SEED[1].text
     messages = [
         {"role": "system", "content": "文章:\n" + text},
-        {"role": "user", "content": "度小满2024年净利润是多少元? 请换算成以元为单位的阿拉伯数字, 写在 raw 里。"},
+        {"role": "user", "content": "度小满2024年净利润是多少?"},
     ]
-    caller = ModelCaller(replay_config.with_(max_reasks=2), model_endpoint)
+    caller = ModelCaller(replay_config.with_(max_reasks=1), model_endpoint)
     try:
-        with cassette_vcr().use_cassette("reask.yaml"):
-            result = await caller.call(QuotedProfit, messages, context={"text": text})
+        with cassette_vcr().use_cassette("reask.yaml") as cassette, pytest.raises(ValidationFailed) as failure:
+            await caller.call(FigureAlone, messages, context={"text": text})
     finally:
         await caller.aclose()
-    assert isinstance(result.value, QuotedProfit)
-    assert result.value.raw in text
-    assert result.usage.requests >= 2, "the first answer should have failed validation and been re-asked"
-    assert result.usage.prompt_tokens > 0
+    assert failure.value.stage == "validation"
+    assert failure.value.usage.requests == 2 and failure.value.usage.prompt_tokens > 0
+    first, second = (json.loads(request.body) for request in cassette.requests)
+    assert len(first["messages"]) == 2
+    reask = json.dumps(second["messages"], ensure_ascii=False)
+    assert "raw must be the figure alone" in reask  # the validation error went back to the model
+    assert second["messages"][2]["role"] == "assistant"  # with its own first answer
 
 
 def test_cassettes_hold_no_secrets() -> None:
