@@ -213,8 +213,18 @@ class BatchRunner:
             except Exception as error:  # a bug must not end the batch; it is recorded
                 fail(_error_record(item, "internal", type(error).__name__, str(error)[:500]))
                 return
-            # disk writes (fsync) off the event loop, so other articles keep flowing
-            await asyncio.to_thread(self._write_facts, facts, facts_out)
+            # disk writes (fsync) off the event loop, so other articles keep flowing; a
+            # write that has started is finished and counted even when the run is cancelled
+            write = asyncio.ensure_future(asyncio.to_thread(self._write_facts, facts, facts_out))
+            try:
+                await asyncio.shield(write)
+            except asyncio.CancelledError:
+                await write
+                succeeded(item, facts)
+                raise
+            succeeded(item, facts)
+
+        def succeeded(item: Article, facts: ArticleFacts) -> None:
             self._retried_ok.add(item.id)
             result.ok += 1
             result.cached += facts.meta.cached

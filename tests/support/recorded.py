@@ -67,7 +67,9 @@ def answer_with_fallback(request: dict[str, Any]) -> dict[str, Any]:
     answer = next(a for (_, kind), a in recorded_answers().items() if kind == wanted)
     if wanted != "metrics":
         return answer
-    shown = {int(n) for m in request.get("messages", []) for n in _MARK.findall(str(m.get("content", "")))}
+    system = next((m["content"] for m in request.get("messages", []) if m.get("role") == "system"), "")
+    body = system[system.find(_BODY_MARK) :]
+    shown = {int(n) for n in _MARK.findall(body)}  # the article's marks, not the instructions' examples
     answer = json.loads(json.dumps(answer))
     content = json.loads(answer["choices"][0]["message"]["content"])
     content["metrics"] = [label for label in content.get("metrics", []) if label.get("id") in shown]
