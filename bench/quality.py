@@ -182,6 +182,9 @@ def main() -> None:
     parser.add_argument("--no-cache", action="store_true")
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--write-readme", action="store_true")
+    parser.add_argument(
+        "--baseline-file", type=Path, help="keep the baseline's answers here and reuse them on later runs"
+    )
     parser.add_argument("--save", type=Path, help="write the pipeline's predictions here (JSONL)")
     parser.add_argument(
         "--from",
@@ -200,7 +203,14 @@ def main() -> None:
         args.save.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in predictions), encoding="utf-8")
     rows = [("pipeline", evaluate(golds, predictions), cost)]
     if not args.skip_baseline:
-        base_predictions, base_cost = asyncio.run(run_baseline(config, articles))
+        saved = args.baseline_file
+        if saved and saved.exists():  # the baseline does not change with our code: reuse its answers
+            stored = json.loads(saved.read_text(encoding="utf-8"))
+            base_predictions, base_cost = stored["predictions"], stored["cost"]
+        else:
+            base_predictions, base_cost = asyncio.run(run_baseline(config, articles))
+            if saved:
+                saved.write_text(json.dumps({"predictions": base_predictions, "cost": base_cost}, ensure_ascii=False))
         rows.append(("baseline", evaluate(golds, base_predictions), base_cost))
     model = predictions[0]["meta"]["model"] if predictions else "?"
     text = table(rows, model, len(articles))
