@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from .drafts import ActionDraft, InstitutionDraft, MetricLabel, ProductDraft
 from .grounding import Grounder
 from .models import (
+    ActionKind,
     Article,
     Evidence,
     FinancialMetric,
@@ -23,8 +24,8 @@ from .models import (
     Product,
     RegulatoryAction,
 )
-from .numbers import Candidate, FigureError, parse_figure
-from .periods import parse_date, parse_period, period_before
+from .numbers import Candidate, FigureError, find_figures, parse_figure
+from .periods import first_period, parse_date, parse_period, period_before
 from .prompting import strip_marks
 from .rules import (
     MONEY_METRICS,
@@ -36,6 +37,9 @@ from .rules import (
     metric_from_context,
     metric_name_near,
     nearest_name,
+    reasons_in,
+    regulatory_act,
+    sentences,
     unit_fits,
 )
 
@@ -117,6 +121,7 @@ class Normaliser:
         self._names: dict[str, str] = {}  # any known spelling → canonical name
         self._title_subject: str | None = None
         self._spellings: list[str] = []
+        self._regulators: list[str] = []
 
     # -- shared helpers --------------------------------------------------------------
 
@@ -198,6 +203,9 @@ class Normaliser:
             for spelling in (institution.name, *institution.aliases):
                 self._names.setdefault(_key(spelling), institution.name)
                 self._spellings.append(spelling)
+        self._regulators = [
+            i.name for i in merged.values() if i.type in (InstitutionType.regulator, InstitutionType.central_bank)
+        ]
         title = self.article.title or ""
         self._title_subject = next((i.name for i in merged.values() if i.name in title), None)
         return list(merged.values())
@@ -364,6 +372,38 @@ class Normaliser:
                 )
             )
         return facts
+
+    def rule_actions(self, found: list[RegulatoryAction]) -> list[RegulatoryAction]:
+        """Acts the wording states (罚单, 批复, 新规…落地) that the model did not report."""
+        added: list[RegulatoryAction] = []
+        default_regulator = "监管" if "监管" in self.text else None
+        for start, end in sentences(self.text):
+            sentence = self.text[start:end].strip()
+            kind = regulatory_act(sentence)
+            if kind is None or len(sentence) < 6:
+                continue
+            start = self.text.index(sentence, start)
+            end = start + len(sentence)
+            if any(a.action is kind and any(e.start < end and start < e.end for e in a.evidence) for a in found):
+                continue
+            regulator = next((r for r in self._regulators if r in sentence), default_regulator)
+            industry_wide = kind in (ActionKind.new_rule, ActionKind.rule_effective)
+            target = None if industry_wide else self._metric_subject(None, end)
+            money = [c for c in find_figures(sentence) if c.figure.unit in _CURRENCY_CODES]
+            added.append(
+                RegulatoryAction(
+                    regulator=regulator,
+                    target=target,
+                    action=kind,
+                    summary=re.sub(r"\s*(\[\d+\])+\s*$", "", sentence)[:80],
+                    amount=money[0].figure.value if money else None,
+                    currency=money[0].figure.unit if money else None,
+                    date=parse_date(first_period(sentence), self.article.published_at),
+                    reasons=reasons_in(sentence) if kind is ActionKind.fine else [],
+                    evidence=[Evidence(text=sentence, start=start, end=end)],
+                )
+            )
+        return added
 
     def _amount(self, raw: str | None) -> tuple[float | None, str | None]:
         if not raw:

@@ -226,3 +226,11 @@ def period_before(text: str, position: int, *, window: int = 60) -> str | None:
     # 截至2025年6月末,不良率由2024年末的1.44%升至1.57%: the nearer period belongs to the
     # other figure, and the one that opens the sentence covers the rest
     return phrases[0].group() if phrases else None
+
+
+def first_period(text: str) -> str | None:
+    """The first period phrase in a sentence (2024年收到…罚单 → 2024年)."""
+    for match in _PERIOD_PHRASE.finditer(text):
+        if "以来" not in text[match.end() : match.end() + 8]:
+            return match.group()
+    return None

@@ -175,6 +175,7 @@ class Extractor:
         for product in products:
             fill_product_terms(product, metrics, article.text, main_product=len(products) == 1)
         actions = normaliser.actions(drafts.actions)
+        actions += normaliser.rule_actions(actions)
         meta = Meta(
             model=endpoint.model,
             provider=endpoint.provider,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .models import InstitutionType, MetricKind
+from .models import ActionKind, InstitutionType, MetricKind
 from .numbers import find_figures
 
 # Ordered: the first keyword of a group that ends nearest to the figure wins.
@@ -304,3 +304,45 @@ def institution_mentions(text: str) -> list[tuple[str, int, int]]:
             continue
         found[name] = (name, match.start(1), match.end(1))
     return list(found.values())
+
+
+# A sentence that states a regulatory act, by its wording; the first kind that matches wins.
+_ACTS: tuple[tuple[ActionKind, tuple[str, ...], tuple[str, ...]], ...] = (
+    (ActionKind.fine, ("罚单", "罚款", "罚没", "行政处罚"), ()),
+    (ActionKind.license_revocation, ("吊销",), ()),
+    (ActionKind.approval, ("批复", "获批", "批准"), ()),
+    (ActionKind.rule_effective, ("新规", "办法", "规定", "条例"), ("落地", "施行", "实施", "生效")),
+    (ActionKind.new_rule, ("新规", "新政", "办法", "规定", "通知", "指引"), ("出台", "发布", "印发", "推出")),
+    (ActionKind.rectification_order, ("责令整改", "整改通知"), ()),
+    (ActionKind.investigation, ("立案调查", "立案"), ()),
+)
+_REASON = re.compile(r"(?:直指|涉及|涉嫌|违反|因)([^，,。；;\s]{2,40})")
+
+
+def regulatory_act(sentence: str) -> ActionKind | None:
+    """The act a sentence reports (罚单 → fine, 新规…落地 → rule_effective), if any."""
+    for kind, words, also in _ACTS:
+        if any(w in sentence for w in words) and (not also or any(a in sentence for a in also)):
+            return kind
+    return None
+
+
+def reasons_in(sentence: str) -> list[str]:
+    """Grounds a sentence cites: 直指账户管理、反洗钱等核心合规底线 → [账户管理, 反洗钱]."""
+    match = _REASON.search(sentence)
+    if not match:
+        return []
+    phrase = re.split(r"等|的|被|收到|而", match.group(1))[0]
+    return [part for part in re.split(r"[、和及与]", phrase) if len(part) >= 2]
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence (or digest bullet) spans, for rules that read one statement at a time."""
+    spans, start = [], 0
+    for match in re.finditer(r"[。！？!?；;\n]| - ", text):
+        if match.start() > start:
+            spans.append((start, match.start()))
+        start = match.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return spans

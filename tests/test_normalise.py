@@ -135,3 +135,19 @@ def test_facts_from_overlapping_pieces_merge_into_one() -> None:
     assert len(institutions) == 1 and len(institutions[0].evidence) == 1
     assert len(products) == 1 and products[0].features == ["最长可分24期还款", "年利率(单利)范围一般为3%-23.76%"]
     assert len(metrics) == 1
+
+
+def test_rule_actions_read_the_wording_the_model_missed() -> None:
+    text = (
+        "2024年收到超1300万元巨额罚单 直指账户管理、反洗钱等核心合规底线 [3]"
+        " - 2025年10月助贷新规落地后 公司违规催收问题仍未根治 - 监管红线日益收紧"
+    )
+    n = Normaliser(as_article(Article(title="微众银行的大考", published_at="2025-12-28T22:50", text=text)))
+    n.institutions([_institution("微众银行", "公司违规催收问题")])  # named in the title only
+    fine, rule = n.rule_actions([])
+    assert (fine.action, fine.target, fine.amount, fine.date) == (ActionKind.fine, "微众银行", 13000000, "2024")
+    assert fine.reasons == ["账户管理", "反洗钱"] and fine.regulator == "监管"
+    assert (rule.action, rule.target, rule.date) == (ActionKind.rule_effective, None, "2025-10")
+    for action in (fine, rule):
+        assert all(text[e.start : e.end] == e.text for e in action.evidence)
+    assert n.rule_actions([fine]) == [rule]  # what is already reported is not added twice
