@@ -37,6 +37,7 @@ from .rules import (
     metric_from_context,
     metric_name_near,
     nearest_name,
+    product_type_from_name,
     reasons_in,
     regulatory_act,
     sentences,
@@ -122,6 +123,7 @@ class Normaliser:
         self._title_subject: str | None = None
         self._spellings: list[str] = []
         self._regulators: list[str] = []
+        self._institution_names: set[str] = set()
 
     # -- shared helpers --------------------------------------------------------------
 
@@ -203,6 +205,7 @@ class Normaliser:
             for spelling in (institution.name, *institution.aliases):
                 self._names.setdefault(_key(spelling), institution.name)
                 self._spellings.append(spelling)
+        self._institution_names = {i.name for i in merged.values()}
         self._regulators = [
             i.name for i in merged.values() if i.type in (InstitutionType.regulator, InstitutionType.central_bank)
         ]
@@ -214,6 +217,9 @@ class Normaliser:
         merged: dict[str, Product] = {}
         for draft in drafts:
             name = strip_marks(draft.name).strip().strip("“”\"'「」")
+            if name in self._institution_names and product_type_from_name(name) is None:
+                self.warnings.append(f"product dropped, it is an institution: {name!r}")
+                continue
             evidence = self._entity_evidence("product", name, draft.quote)
             if evidence is None:
                 continue
@@ -232,7 +238,7 @@ class Normaliser:
             merged[key] = Product(
                 name=name,
                 provider=provider,
-                type=draft.type,
+                type=product_type_from_name(name) or draft.type,
                 launched=parse_date(draft.launched, self.article.published_at)
                 if draft.launched and self._mentioned(draft.launched)
                 else None,
@@ -253,6 +259,11 @@ class Normaliser:
         facts: list[FinancialMetric] = []
         seen: set[tuple[object, ...]] = set()
         for number, candidate in sorted(candidates.items(), key=lambda item: item[1].start):
+            if (
+                self.text[candidate.start - 1 : candidate.start] == "["
+                and self.text[candidate.end : candidate.end + 1] == "]"
+            ):
+                continue  # a reference mark such as [3][12], not a figure
             label = by_id.get(number)
             written = metric_from_context(self.text, candidate.start, candidate.end, candidate.figure.unit)
             if label is None and written is None:

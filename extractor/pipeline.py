@@ -171,6 +171,8 @@ class Extractor:
         normaliser = Normaliser(article)
         institutions = normaliser.institutions(drafts.institutions)
         products = normaliser.products(drafts.products)
+        named_products = {p.name for p in products}  # 微粒贷 listed as both: it is a product
+        institutions = [i for i in institutions if i.name not in named_products]
         metrics = normaliser.metrics(drafts.labels, drafts.candidates)
         for product in products:
             fill_product_terms(product, metrics, article.text, main_product=len(products) == 1)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .models import ActionKind, InstitutionType, MetricKind
+from .models import ActionKind, InstitutionType, MetricKind, ProductType
 from .numbers import find_figures
 
 # Ordered: the first keyword of a group that ends nearest to the figure wins.
@@ -162,17 +162,24 @@ def metric_from_context(text: str, start: int, end: int, unit: str | None) -> tu
 
 
 def nearest_name(text: str, start: int, names: Iterable[str]) -> str | None:
-    """The entity named closest before ``start`` in the same sentence."""
-    lo = sentence_start(text, start, window=120)
-    before = text[lo:start]
-    best: tuple[int, int, str] | None = None
-    for name in names:
-        at = before.rfind(name)
-        if at >= 0:
-            key = (at + len(name), len(name))
-            if best is None or key > best[:2]:
-                best = (*key, name)
-    return best[2] if best else None
+    """Who a figure is about: the first entity named in its clause (split at commas),
+    else the first in its sentence; an owner before 旗下 gives way to what it owns."""
+    names = [n for n in names if n]
+    sentence_lo = sentence_start(text, start, window=120)
+    clause_lo = max(sentence_lo, *(text.rfind(mark, sentence_lo, start) + 1 for mark in ",，;；"))
+    for lo in (clause_lo, sentence_lo):
+        window = text[lo:start]
+        mentions = []
+        for name in names:
+            at = window.find(name)
+            while at >= 0:
+                if not window.startswith("旗下", at + len(name)):
+                    mentions.append((at, -len(name), name))
+                    break
+                at = window.find(name, at + 1)
+        if mentions:
+            return min(mentions)[2]
+    return None
 
 
 _NAME_STOPS = " ,，。;；:：、()（）[]【】“”\"'-—"
@@ -262,7 +269,9 @@ def country_from_name(name: str) -> str | None:
     return None
 
 
-_BANK_MENTION = re.compile(r"(?:(?<=[\s,，、。；;：:“\"（(【])|^)([\u4e00-\u9fff]{2,4}?(?:银行|小贷|消费金融))")
+_BANK_MENTION = re.compile(
+    r"(?:(?<=[\s,，、。；;：:“\"（(【])|(?<=旗下)|^)([\u4e00-\u9fff]{2,4}?(?:银行|小贷|消费金融))"
+)
 _GENERIC_PREFIXES = (
     "民营",
     "互联网",
@@ -346,3 +355,22 @@ def sentences(text: str) -> list[tuple[int, int]]:
     if start < len(text):
         spans.append((start, len(text)))
     return spans
+
+
+_PRODUCT_TYPES: tuple[tuple[tuple[str, ...], ProductType], ...] = (
+    (("花呗", "分付", "白条", "信用付", "月付"), ProductType.revolving_credit),
+    (("车贷",), ProductType.car_loan),
+    (("企业贷", "业贷", "商贷", "经营贷", "税贷", "贸贷", "科创贷"), ProductType.sme_loan),
+    (("分期",), ProductType.installment),
+    (("理财", "基金"), ProductType.wealth_management),
+    (("存款", "定期"), ProductType.deposit),
+    (("贷",), ProductType.consumer_loan),
+)
+
+
+def product_type_from_name(name: str) -> ProductType | None:
+    """The type a product name states (…车贷, …业贷, 花呗/分付/白条 as the contract lists)."""
+    for endings, kind in _PRODUCT_TYPES:
+        if any(name.endswith(e) or (kind is ProductType.revolving_credit and e in name) for e in endings):
+            return kind
+    return None
