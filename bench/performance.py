@@ -136,7 +136,7 @@ def grounding_ms(rounds: int = 200) -> tuple[float, int]:
     """Figures, grounding and normalisation of a ~3,000-character article, from recorded drafts."""
     seed = SEED[5]
     content = recorded_content(seed.text)
-    entities = EntitiesDraft.model_validate_json(content["entities"])
+    entities = EntitiesDraft.model_validate_json(content["institutions,products"])
     labels = MetricLabels.model_validate_json(content["metrics"])
     actions = ActionsDraft.model_validate_json(content["actions"])
     article = Article(**{**seed.model_dump(), "text": (seed.text + "\n") * 3})

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from extractor.articles import Article, LoadError, load
 from extractor.backends.weights import MODEL_NAME
 from extractor.cli import app
+from extractor.output import read_jsonl
 
 from .conftest import FIXTURES
 from .support.openai_stub import StubEndpoint
@@ -150,7 +151,9 @@ def test_sigint_stops_cleanly_and_keeps_finished_work(tmp_path: Path) -> None:
     out = tmp_path / "out"
     with StubEndpoint(answer_from_recordings, delay_s=0.05) as stub:
         process = _cli(inputs, out, stub.base_url, tmp_path)
-        time.sleep(3)
+        deadline = time.monotonic() + 60
+        while not any(read_jsonl(out / "facts.jsonl")) and time.monotonic() < deadline:
+            time.sleep(0.1)  # interrupt once some work is finished, however slow the machine
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 130
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
