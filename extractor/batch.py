@@ -273,6 +273,7 @@ class BatchRunner:
         finally:
             facts_out.close()
             errors_out.close()
+            result.ok = facts_out.written  # what is on disk, even if a cancel cut the bookkeeping short
             self._rewrite_errors(done | self._retried_ok, failed_now)
             result.wall_s = time.perf_counter() - began
             result.usage = dict(usage)

@@ -73,6 +73,7 @@ class JsonlWriter:
         self.path = path
         self._handle = path.open("a", encoding="utf-8")
         self._lock = threading.Lock()  # writers may run in worker threads
+        self.written = 0  # lines made durable by this writer
 
     def write(self, record: dict[str, Any]) -> None:
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
@@ -80,6 +81,7 @@ class JsonlWriter:
             self._handle.write(line)
             self._handle.flush()
             os.fsync(self._handle.fileno())
+            self.written += 1
 
     def close(self) -> None:
         if not self._handle.closed:
