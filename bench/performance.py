@@ -44,27 +44,14 @@ from extractor.pipeline import (
 from extractor.prompting import build_messages, load_prompts
 from tests.conftest import StaticBackend
 from tests.support.openai_stub import StubEndpoint
-from tests.support.recorded import answer_from_recordings, recorded_content
+from tests.support.recorded import answer_from_recordings, recorded_content, seed_variations
 
 SEED = [a for a in load([ROOT / "tests" / "fixtures" / "weilidai-digest.txt"]) if isinstance(a, Article)]
 MARK_START, MARK_END = "<!-- performance:start -->", "<!-- performance:end -->"
-_TAGS = "甲乙丙丁戊己庚辛壬癸"
 
 
 def variations(count: int) -> list[dict[str, str]]:
-    out = []
-    for n in range(count):
-        seed = SEED[n % len(SEED)]
-        tag = "".join(_TAGS[int(d)] for d in f"{n:05d}")
-        out.append(
-            {
-                "title": f"{seed.title}·{tag}",
-                "source": seed.source or "",
-                "published_at": seed.published_at or "",
-                "text": f"{seed.text}\n（批次{tag}）",
-            }
-        )
-    return out
+    return seed_variations(count)
 
 
 def write_inputs(path: Path, count: int) -> Path:

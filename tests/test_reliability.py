@@ -21,31 +21,17 @@ from extractor.output import read_jsonl
 
 from .conftest import FIXTURES
 from .support.openai_stub import StubEndpoint
-from .support.recorded import answer_from_recordings, answer_with_fallback, recorded_answers
+from .support.recorded import answer_from_recordings, answer_with_fallback, recorded_answers, seed_variations
 
 pytestmark = pytest.mark.skipif(
     not (FIXTURES.parent / "cassettes" / "seed-digest.yaml").exists(), reason="needs the recorded seed cassette"
 )
 SEED = [a for a in load([FIXTURES / "weilidai-digest.txt"]) if isinstance(a, Article)]
 PLANTED_KEY = "sk-planted-0123456789abcdefSECRET"
-_LETTERS = "甲乙丙丁戊己庚辛壬癸"
 
 
 def variations(count: int) -> list[dict[str, str]]:
-    """Distinct articles that keep the seed's numbered figures: seed body + a figure-free tag."""
-    records = []
-    for n in range(count):
-        seed = SEED[n % len(SEED)]
-        tag = "".join(_LETTERS[int(d)] for d in f"{n:04d}")
-        records.append(
-            {
-                "title": f"{seed.title}·{tag}",
-                "source": seed.source,
-                "published_at": seed.published_at,
-                "text": f"{seed.text}\n（批次{tag}）",
-            }
-        )
-    return records
+    return seed_variations(count)
 
 
 def write_jsonl(path: Path, records: list[dict[str, str]]) -> Path:

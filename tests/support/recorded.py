@@ -90,3 +90,28 @@ def recorded_content(article_text: str) -> dict[str, str]:
         for (article_key, kind), answer in recorded_answers().items()
         if article_key == key
     }
+
+
+_TAGS = "甲乙丙丁戊己庚辛壬癸"
+
+
+def seed_variations(count: int) -> list[dict[str, str]]:
+    """Distinct articles whose answers were recorded: a seed body plus a figure-free tag
+    (so the numbered figures, and with them the recorded labels, stay valid)."""
+    from extractor.articles import load
+    from extractor.models import Article
+
+    seeds = [a for a in load([CASSETTES.parent / "fixtures" / "weilidai-digest.txt"]) if isinstance(a, Article)]
+    records = []
+    for n in range(count):
+        seed = seeds[n % len(seeds)]
+        tag = "".join(_TAGS[int(d)] for d in f"{n:05d}")
+        records.append(
+            {
+                "title": f"{seed.title}·{tag}",
+                "source": seed.source or "",
+                "published_at": seed.published_at or "",
+                "text": f"{seed.text}\n（批次{tag}）",
+            }
+        )
+    return records
