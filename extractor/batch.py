@@ -11,7 +11,7 @@ import hashlib
 import json
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -143,18 +143,22 @@ class BatchRunner:
 
     # -- the run ---------------------------------------------------------------------
 
+    def _unique(self, inputs: Iterable[str | Path]) -> Iterator[tuple[str, Article | LoadError]]:
+        """(key, item) for each distinct article or read error, up to ``limit``."""
+        seen: set[str] = set()
+        for item in load(inputs):
+            if self.limit is not None and len(seen) >= self.limit:
+                return
+            key = load_error_id(item) if isinstance(item, LoadError) else item.id
+            if key not in seen:
+                seen.add(key)
+                yield key, item
+
     def plan(self, inputs: Iterable[str | Path], done: set[str] | None = None) -> tuple[int, int]:
         """(articles found, of which already done) without keeping their texts."""
         done = self._done_ids() if done is None else done
         found = already = 0
-        seen: set[str] = set()
-        for item in load(inputs):
-            if self.limit is not None and found >= self.limit:
-                break
-            key = load_error_id(item) if isinstance(item, LoadError) else item.id
-            if key in seen:
-                continue
-            seen.add(key)
+        for key, _ in self._unique(inputs):
             found += 1
             already += key in done
         return found, already
@@ -242,16 +246,7 @@ class BatchRunner:
                 await handle(item)
 
         async def produce() -> None:
-            seen: set[str] = set()
-            produced = 0
-            for item in load(inputs):
-                if self.limit is not None and produced >= self.limit:
-                    break
-                key = load_error_id(item) if isinstance(item, LoadError) else item.id
-                if key in seen:
-                    continue
-                seen.add(key)
-                produced += 1
+            for key, item in self._unique(inputs):
                 if key in done:
                     result.skipped += 1
                     self.progress.skipped += 1
