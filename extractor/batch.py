@@ -262,8 +262,10 @@ class BatchRunner:
             await asyncio.gather(produce(), *workers)
         except asyncio.CancelledError:
             result.interrupted = True
-            for task in workers:
-                task.cancel()
+            # gather has cancelled the workers; a worker in the middle of a write finishes
+            # it before the writers close and the count is taken (cancelling again would
+            # cut that wait short)
+            await asyncio.gather(*workers, return_exceptions=True)
             raise
         finally:
             facts_out.close()

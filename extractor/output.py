@@ -84,5 +84,6 @@ class JsonlWriter:
             self.written += 1
 
     def close(self) -> None:
-        if not self._handle.closed:
-            self._handle.close()
+        with self._lock:  # never under a write that is still syncing
+            if not self._handle.closed:
+                self._handle.close()
