@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 import instructor
 import openai
 
+from bench.readme_table import write_table
 from extractor.articles import load
 from extractor.backends.weights import MODEL_NAME
 from extractor.chunking import Chunk
@@ -47,7 +48,6 @@ from tests.support.openai_stub import StubEndpoint
 from tests.support.recorded import answer_from_recordings, recorded_content, seed_variations
 
 SEED = [a for a in load([ROOT / "tests" / "fixtures" / "weilidai-digest.txt"]) if isinstance(a, Article)]
-MARK_START, MARK_END = "<!-- performance:start -->", "<!-- performance:end -->"
 
 
 def variations(count: int) -> list[dict[str, str]]:
@@ -287,10 +287,7 @@ def main() -> None:
     text = "\n".join(lines)
     print(text)
     if args.write_readme:
-        readme = ROOT / "README.md"
-        content = readme.read_text(encoding="utf-8")
-        start, end = content.index(MARK_START) + len(MARK_START), content.index(MARK_END)
-        readme.write_text(content[:start] + "\n" + text + "\n" + content[end:], encoding="utf-8")
+        write_table("performance", text)
 
 
 if __name__ == "__main__":

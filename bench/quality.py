@@ -25,6 +25,7 @@ from pydantic import BaseModel, Field
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.readme_table import write_table
 from extractor.articles import load
 from extractor.config import Config
 from extractor.evaluate import FACT_TYPES, evaluate
@@ -39,7 +40,6 @@ from extractor.models import (
 from extractor.pipeline import Extractor
 
 SEED = ROOT / "tests" / "fixtures" / "weilidai-digest.txt"
-MARK_START, MARK_END = "<!-- quality:start -->", "<!-- quality:end -->"
 
 
 class Quote(BaseModel):
@@ -122,11 +122,13 @@ def from_output(folder: Path, articles: list[Article]) -> tuple[list[dict[str, A
     }
 
 
-async def run_baseline(config: Config, articles: list[Article]) -> tuple[list[dict[str, Any]], dict[str, float]]:
+async def run_baseline(
+    config: Config, articles: list[Article], mode: str
+) -> tuple[list[dict[str, Any]], dict[str, float]]:
     """One plain call per article: contract models, one-line instruction, same model."""
     extractor = Extractor(config)  # only for its backend and cache
     endpoint = await extractor.endpoint()
-    caller = ModelCaller(config.with_(max_tokens=1536), endpoint)
+    caller = ModelCaller(config.with_(max_tokens=1536, mode=mode), endpoint)
     predictions, seconds, tokens = [], 0.0, 0
     try:
         for article in articles:
@@ -169,13 +171,6 @@ def table(rows: list[tuple[str, dict[str, Any], dict[str, float]]], model: str, 
     return "\n".join(lines)
 
 
-def write_readme(text: str) -> None:
-    readme = ROOT / "README.md"
-    content = readme.read_text(encoding="utf-8")
-    start, end = content.index(MARK_START) + len(MARK_START), content.index(MARK_END)
-    readme.write_text(content[:start] + "\n" + text + "\n" + content[end:], encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gold", type=Path, default=ROOT.parent / "shared" / "gold" / "dev")
@@ -184,6 +179,12 @@ def main() -> None:
     parser.add_argument("--write-readme", action="store_true")
     parser.add_argument(
         "--baseline-file", type=Path, help="keep the baseline's answers here and reuse them on later runs"
+    )
+    parser.add_argument(
+        "--baseline-mode",
+        default="tools",
+        choices=["tools", "json", "llama_json"],
+        help="instructor mode of the baseline call (tools: instructor's default, a forced function call)",
     )
     parser.add_argument("--save", type=Path, help="write the pipeline's predictions here (JSONL)")
     parser.add_argument(
@@ -204,14 +205,15 @@ def main() -> None:
     rows = [("pipeline", evaluate(golds, predictions), cost)]
     if not args.skip_baseline:
         saved = args.baseline_file
-        if saved and saved.exists():  # the baseline does not change with our code: reuse its answers
-            stored = json.loads(saved.read_text(encoding="utf-8"))
+        stored = json.loads(saved.read_text(encoding="utf-8")) if saved and saved.exists() else {}
+        if stored.get("mode") == args.baseline_mode:  # the baseline does not change with our code
             base_predictions, base_cost = stored["predictions"], stored["cost"]
         else:
-            base_predictions, base_cost = asyncio.run(run_baseline(config, articles))
+            base_predictions, base_cost = asyncio.run(run_baseline(config, articles, args.baseline_mode))
             if saved:
-                saved.write_text(json.dumps({"predictions": base_predictions, "cost": base_cost}, ensure_ascii=False))
-        rows.append(("baseline", evaluate(golds, base_predictions), base_cost))
+                record = {"mode": args.baseline_mode, "predictions": base_predictions, "cost": base_cost}
+                saved.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+        rows.append((f"baseline ({args.baseline_mode})", evaluate(golds, base_predictions), base_cost))
     model = predictions[0]["meta"]["model"] if predictions else "?"
     text = table(rows, model, len(articles))
     if len(rows) == 2:
@@ -220,7 +222,7 @@ def main() -> None:
         text += f"\n\nLenient micro-F1: pipeline {ours:.2f} vs. baseline {base:.2f}, ratio {ratio}."
     print(text)
     if args.write_readme:
-        write_readme(text)
+        write_table("quality", text)
 
 
 if __name__ == "__main__":

@@ -86,19 +86,18 @@ class Grounder:
 
     def sentence_around(self, start: int, end: int) -> Evidence:
         """The clause holding ``text[start:end]``, cut at sentence punctuation or bullets."""
-        stops = "。！？!?；;\n"
-        left = start
-        while left > 0 and self.text[left - 1] not in stops and self.text[left - 2 : left] != " -":
-            left -= 1
-        right = end
-        while (
-            right < len(self.text)
-            and self.text[right] not in stops
-            and self.text[right : right + 2] not in (" -", " [")
-        ):
-            right += 1
-        while left < start and self.text[left].isspace():
+        text = self.text
+        bullet = text.rfind(" -", 0, start)
+        left = max(max(text.rfind(stop, 0, start) + 1 for stop in _STOPS), bullet + 2 if bullet >= 0 else 0)
+        right = min(
+            (at for at in (text.find(mark, end) for mark in (*_STOPS, " -", " [")) if at >= 0),
+            default=len(text),
+        )
+        while left < start and text[left].isspace():
             left += 1
-        while right > end and self.text[right - 1].isspace():
+        while right > end and text[right - 1].isspace():
             right -= 1
-        return Evidence(text=self.text[left:right], start=left, end=right)
+        return Evidence(text=text[left:right], start=left, end=right)
+
+
+_STOPS = tuple("。！？!?；;\n")

@@ -258,14 +258,18 @@ class Normaliser:
             by_id.setdefault(label.id, label)
         facts: list[FinancialMetric] = []
         seen: set[tuple[object, ...]] = set()
-        for number, candidate in sorted(candidates.items(), key=lambda item: item[1].start):
+        ordered = sorted(candidates.items(), key=lambda item: item[1].start)
+        spans = [(c.start, c.end) for _, c in ordered]
+        for number, candidate in ordered:
             if (
                 self.text[candidate.start - 1 : candidate.start] == "["
                 and self.text[candidate.end : candidate.end + 1] == "]"
             ):
                 continue  # a reference mark such as [3][12], not a figure
             label = by_id.get(number)
-            written = metric_from_context(self.text, candidate.start, candidate.end, candidate.figure.unit)
+            written = metric_from_context(
+                self.text, candidate.start, candidate.end, candidate.figure.unit, figures=spans
+            )
             if label is None and written is None:
                 continue
             fact = self._metric(candidate, label, written)

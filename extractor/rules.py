@@ -8,7 +8,7 @@ read what is written instead, and the model's label is kept only when they are s
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from .models import ActionKind, InstitutionType, MetricKind, ProductType
 from .numbers import find_figures
@@ -132,8 +132,14 @@ _AFTER_NEAR: tuple[tuple[str, MetricKind], ...] = (
 )
 
 
-def metric_from_context(text: str, start: int, end: int, unit: str | None) -> tuple[MetricKind, str] | None:
-    """The metric that the words around a figure name, if they name one that fits."""
+def metric_from_context(
+    text: str, start: int, end: int, unit: str | None, *, figures: Sequence[tuple[int, int]] | None = None
+) -> tuple[MetricKind, str] | None:
+    """The metric that the words around a figure name, if they name one that fits.
+
+    ``figures`` are the (start, end) spans of all figures in ``text`` when the caller
+    has them already; otherwise the figures before this one are found again.
+    """
     after = text[end : end + 6]
     for word, metric in _AFTER:
         if after.lstrip().startswith(word) and unit_fits(metric, unit):
@@ -143,21 +149,25 @@ def metric_from_context(text: str, start: int, end: int, unit: str | None) -> tu
             return metric, word
     lo = sentence_start(text, start)
     before = text[lo:start]
-    figures = [(c.start, c.end) for c in find_figures(before)]
+    if figures is None:
+        figures = [(c.start, c.end) for c in find_figures(before)]
+    else:
+        figures = [(a - lo, b - lo) for a, b in figures if a >= lo and b <= start]
     attached = {end for _, end in figures}  # 150亿注册资本…750亿: 注册资本 belongs to 150亿
     since_last = figures[-1][1] if figures else 0
+    found: list[tuple[int, int, MetricKind, str]] = []  # (end, start, metric, keyword), last mention
+    for keyword, metric in _KEYWORDS:
+        if not unit_fits(metric, unit):
+            continue
+        at = before.rfind(keyword)
+        while at >= 0 and at in attached:
+            at = before.rfind(keyword, 0, at)
+        if at >= 0:
+            found.append((at + len(keyword), at, metric, keyword))
     for floor in (since_last, 0):  # words since the previous figure first, then the sentence
-        best: tuple[int, MetricKind, str] | None = None
-        for keyword, metric in _KEYWORDS:
-            at = before.rfind(keyword)
-            while at >= 0 and at in attached:
-                at = before.rfind(keyword, 0, at)
-            if at < floor or not unit_fits(metric, unit):
-                continue
-            if best is None or at + len(keyword) > best[0]:
-                best = (at + len(keyword), metric, keyword)
+        best = max((f for f in found if f[1] >= floor), key=lambda f: f[0], default=None)
         if best is not None:
-            return best[1], best[2]
+            return best[2], best[3]
     return None
 
 

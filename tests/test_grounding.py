@@ -51,3 +51,21 @@ def test_sentence_around_stops_at_bullets_and_references() -> None:
     clause = grounder.sentence_around(at, at + 3)
     assert clause.text == "暴力催收手段包括“假律师”上门堵门"
     assert TEXT[clause.start : clause.end] == clause.text
+
+
+@pytest.mark.parametrize(
+    ("text", "figure", "clause"),
+    [
+        ("微众银行2024年营收398亿元。不良率1.5%。", "398亿元", "微众银行2024年营收398亿元"),
+        ("首句；第二句净利润10亿元！第三句", "10亿元", "第二句净利润10亿元"),
+        ("概况 - 活动于12月举办 - 吸引12.3万人次", "12.3万人次", "吸引12.3万人次"),
+        ("投诉量超2.6万条 [6] 其他", "2.6万条", "投诉量超2.6万条"),
+        ("第一行\n  第二行有50亿元  \n第三行", "50亿元", "第二行有50亿元"),
+        ("没有任何标点的一句话里有3亿元", "3亿元", "没有任何标点的一句话里有3亿元"),
+    ],
+)
+def test_sentence_around_cuts_at_stops(text: str, figure: str, clause: str) -> None:
+    at = text.index(figure)
+    evidence = Grounder(text).sentence_around(at, at + len(figure))
+    assert evidence.text == clause
+    assert text[evidence.start : evidence.end] == clause

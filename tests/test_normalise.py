@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from extractor.drafts import ActionDraft, InstitutionDraft, MetricLabel, ProductDraft
 from extractor.models import ActionKind, Article, InstitutionType, MetricKind, ProductType, as_article
 from extractor.normalise import Normaliser, fill_product_terms
 from extractor.numbers import find_figures, parse_figure
+from extractor.rules import metric_from_context
 
 TEXT = (
     "截至2025年6月末,微众银行不良贷款率由2024年末的1.44%升至1.57%。"
@@ -151,3 +154,27 @@ def test_rule_actions_read_the_wording_the_model_missed() -> None:
     for action in (fine, rule):
         assert all(text[e.start : e.end] == e.text for e in action.evidence)
     assert n.rule_actions([fine]) == [rule]  # what is already reported is not added twice
+
+
+@pytest.mark.parametrize(
+    ("text", "figure", "expected"),
+    [
+        ("微众银行2024年实现营业收入398亿元", "398亿元", (MetricKind.revenue, "营业收入")),
+        ("不良贷款率由1.44%升至1.57%", "1.57%", (MetricKind.npl_ratio, "不良贷款率")),
+        ("注册资本150亿元，增资后达到750亿元", "150亿元", (MetricKind.registered_capital, "注册资本")),
+        ("服务超千万用户", "千万", (MetricKind.user_count, "用户")),
+        ("开出超1300万元巨额罚单", "1300万元", (MetricKind.fine_amount, "罚单")),
+        ("活动吸引12.3万人次在线观看", "12.3万人次", None),
+    ],
+)
+def test_metric_from_context_same_with_known_figures(
+    text: str, figure: str, expected: tuple[MetricKind, str] | None
+) -> None:
+    """The words around a figure name its metric; passing the figures already found
+    (as the normaliser does) must not change the answer."""
+    start = text.index(figure)
+    end = start + len(figure)
+    spans = [(c.start, c.end) for c in find_figures(text)]
+    unit = next(c.figure.unit for c in find_figures(text) if c.start <= start < c.end)
+    assert metric_from_context(text, start, end, unit) == expected
+    assert metric_from_context(text, start, end, unit, figures=spans) == expected
