@@ -36,7 +36,7 @@ record: setup-local
 	EXTRACTOR_RECORD=1 EXTRACTOR_RECORD_CACHE_DIR=$${EXTRACTOR_CACHE_DIR:-$$HOME/.cache/extractor}/results $(PY) -m pytest -q -p no:randomly tests/test_llm_cassettes.py tests/test_cli.py
 
 bench: setup
-	$(PY) bench/overhead.py
+	$(PY) bench/performance.py
 
 clean:
 	rm -rf $(OUT) build dist *.egg-info

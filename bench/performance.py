@@ -141,8 +141,8 @@ def grounding_ms(rounds: int = 200) -> tuple[float, int]:
 # -- CLI runs -----------------------------------------------------------------------------
 
 
-def run_cli(inputs: Path, out: Path, url: str, cache: Path, *extra: str) -> tuple[float, str]:
-    """The batch's own wall time (summary.json, without interpreter start-up) and stderr's tail."""
+def run_cli(inputs: Path, out: Path, url: str, cache: Path, *extra: str) -> tuple[dict[str, Any], str]:
+    """The batch's summary.json (its wall time excludes interpreter start-up) and stderr's tail."""
     env = {**os.environ, "EXTRACTOR_CACHE_DIR": str(cache), "EXTRACTOR_TIMEOUT_S": "30"}
     command = [
         sys.executable,
@@ -162,7 +162,7 @@ def run_cli(inputs: Path, out: Path, url: str, cache: Path, *extra: str) -> tupl
     ]
     done = subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    return float(summary["wall_time_s"]), done.stderr.decode(errors="replace")[-500:]
+    return summary, done.stderr.decode(errors="replace")[-500:]
 
 
 def concurrency(levels: list[int], articles: int, delay_s: float, work: Path) -> list[dict[str, Any]]:
@@ -170,10 +170,10 @@ def concurrency(levels: list[int], articles: int, delay_s: float, work: Path) ->
     inputs = write_inputs(work / f"in-{articles}.jsonl", articles)
     for n in levels:
         with StubEndpoint(answer_from_recordings, delay_s=delay_s) as stub:
-            wall, err = run_cli(
+            summary, err = run_cli(
                 inputs, work / f"c{n}", stub.base_url, work / f"cache-c{n}", "--concurrency", str(n), "--no-cache"
             )
-            requests = stub.stats.requests
+            requests, wall = stub.stats.requests, summary["wall_time_s"]
             rows.append(
                 {
                     "n": n,
@@ -181,6 +181,7 @@ def concurrency(levels: list[int], articles: int, delay_s: float, work: Path) ->
                     "wall_s": wall,
                     "requests": requests,
                     "req_per_s": requests / wall,
+                    "lag_max_ms": summary["event_loop_lag"]["max_ms"],
                     "target": 0.9 * n / delay_s,
                     "max_connections": stub.stats.max_open_connections,
                     "stderr": err,
@@ -194,7 +195,8 @@ def resume(articles: int, work: Path) -> dict[str, Any]:
     with StubEndpoint(answer_from_recordings) as stub:
         run_cli(inputs, work / "resume", stub.base_url, work / "cache-resume", "--concurrency", "32")
         before = stub.stats.requests
-        wall, _ = run_cli(inputs, work / "resume", stub.base_url, work / "cache-resume", "--concurrency", "32")
+        summary, _ = run_cli(inputs, work / "resume", stub.base_url, work / "cache-resume", "--concurrency", "32")
+        wall = summary["wall_time_s"]
         sent = stub.stats.requests - before
     return {"articles": articles, "wall_s": wall, "per_s": articles / wall, "requests": sent}
 
@@ -269,7 +271,8 @@ def main() -> None:
             for row in concurrency([int(n) for n in args.levels.split(",")], args.articles, args.latency, work):
                 lines.append(
                     f"| concurrency {row['n']}: {row['articles']} articles, {row['requests']} requests at "
-                    f"{args.latency * 1000:.0f} ms | {row['req_per_s']:.1f} req/s, ≤ {row['max_connections']} connections | "
+                    f"{args.latency * 1000:.0f} ms | {row['req_per_s']:.1f} req/s, ≤ {row['max_connections']} connections, "
+                    f"loop lag ≤ {row['lag_max_ms']:.0f} ms | "
                     f"≥ {row['target']:.1f} req/s | {row['req_per_s'] / row['target'] * 0.9:.2f}× of N/latency |"
                 )
         if "resume" in chosen:

@@ -60,6 +60,7 @@ class BatchResult:
     fact_counts: Counter[str] = field(default_factory=Counter)
     models: set[str] = field(default_factory=set)
     errors_by_stage: Counter[str] = field(default_factory=Counter)
+    loop_lag: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -73,9 +74,35 @@ class BatchResult:
             "errors_by_stage": dict(self.errors_by_stage),
             "tokens": self.usage,
             "wall_time_s": round(self.wall_s, 3),
+            "event_loop_lag": self.loop_lag,
             "models": sorted(self.models),
             "interrupted": self.interrupted,
         }
+
+
+class LoopLag:
+    """How late the event loop wakes a sleeper: CPU work on the loop shows up as lag,
+    and lag delays every request in flight (reported in summary.json)."""
+
+    def __init__(self, interval_s: float = 0.05) -> None:
+        self.interval_s = interval_s
+        self.max_s = 0.0
+        self.total_s = 0.0
+        self.samples = 0
+
+    async def watch(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            began = loop.time()
+            await asyncio.sleep(self.interval_s)
+            lag = max(0.0, loop.time() - began - self.interval_s)
+            self.max_s = max(self.max_s, lag)
+            self.total_s += lag
+            self.samples += 1
+
+    def summary(self) -> dict[str, float]:
+        mean = self.total_s / self.samples if self.samples else 0.0
+        return {"max_ms": round(self.max_s * 1000, 1), "mean_ms": round(mean * 1000, 2)}
 
 
 class RateLimiter:
@@ -258,6 +285,8 @@ class BatchRunner:
                 await queue.put(None)
 
         workers = [asyncio.create_task(worker()) for _ in range(self.concurrency)]
+        lag = LoopLag()
+        watcher = asyncio.create_task(lag.watch())
         try:
             await asyncio.gather(produce(), *workers)
         except asyncio.CancelledError:
@@ -268,6 +297,8 @@ class BatchRunner:
             await asyncio.gather(*workers, return_exceptions=True)
             raise
         finally:
+            watcher.cancel()
+            result.loop_lag = lag.summary()
             facts_out.close()
             errors_out.close()
             result.ok = facts_out.written  # what is on disk, even if a cancel cut the bookkeeping short
