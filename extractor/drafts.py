@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import instructor
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from .models import ActionKind, InstitutionType, MetricKind, ProductType
@@ -22,12 +23,27 @@ def _compact(node: Any) -> Any:
     return node
 
 
+_SCHEMAS: dict[type[BaseModel], dict[str, Any]] = {}
+
+
 class Draft(BaseModel):
-    """A model-facing schema, sent compactly (every prompt token costs on a CPU model)."""
+    """A model-facing schema, sent compactly (every prompt token costs on a CPU model).
+
+    The schema is built once per class: pydantic takes about a millisecond to generate
+    it, and every request asks for it twice (instructor, and the grammar bounds)."""
 
     @classmethod
     def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        return _compact(super().model_json_schema(*args, **kwargs))
+        if args or kwargs:
+            return _compact(super().model_json_schema(*args, **kwargs))
+        if cls not in _SCHEMAS:
+            _SCHEMAS[cls] = _compact(super().model_json_schema())
+        return _compact(_SCHEMAS[cls])  # a fresh copy: callers may change it
+
+
+class Answer(Draft, instructor.ResponseSchema):
+    """A whole answer to one pass. Being a ResponseSchema already, it is used by
+    instructor as it is, not wrapped in a freshly created class on every call."""
 
 
 class InstitutionDraft(Draft):
@@ -48,7 +64,7 @@ class ProductDraft(Draft):
     quote: str = Field(description="a short phrase copied verbatim from the article that names it")
 
 
-class EntitiesDraft(Draft):
+class EntitiesDraft(Answer):
     institutions: list[InstitutionDraft] = Field(default_factory=list)
     products: list[ProductDraft] = Field(default_factory=list)
 
@@ -70,7 +86,7 @@ class MetricLabel(Draft):
         return value
 
 
-class MetricLabels(Draft):
+class MetricLabels(Answer):
     metrics: list[MetricLabel] = Field(default_factory=list)
 
 
@@ -85,5 +101,5 @@ class ActionDraft(Draft):
     quote: str = Field(description="a phrase copied verbatim from the article")
 
 
-class ActionsDraft(Draft):
+class ActionsDraft(Answer):
     actions: list[ActionDraft] = Field(default_factory=list)
