@@ -22,6 +22,7 @@ from .models import (
     InstitutionType,
     MetricKind,
     Product,
+    ProductType,
     RegulatoryAction,
 )
 from .numbers import Candidate, FigureError, find_figures, parse_figure
@@ -34,12 +35,14 @@ from .rules import (
     country_from_name,
     institution_mentions,
     institution_type_from_name,
+    listed_products,
     metric_from_context,
     metric_name_near,
     nearest_name,
     product_type_from_name,
     reasons_in,
     regulatory_act,
+    sentence_start,
     sentences,
     unit_fits,
 )
@@ -247,7 +250,36 @@ class Normaliser:
             )
             self._names.setdefault(key, name)
             self._spellings.append(name)
+        self._add_listed_products(merged)
         return list(merged.values())
+
+    def _add_listed_products(self, merged: dict[str, Product]) -> None:
+        """Products the article lists ("产品包括微粒贷、微车贷…") that the model left out;
+        a sibling's provider, else the entity named before the list, else the title's."""
+        listed = listed_products(self.text)
+        for name, start, end, list_start in listed:
+            key = _key(name)
+            if key in merged or name in self._institution_names:
+                continue
+            siblings = [merged[_key(n)] for n, _, _, at in listed if at == list_start and _key(n) in merged]
+            provider = next((p.provider for p in siblings if p.provider), None)
+            provider = provider or self._named_before(list_start) or self._title_subject
+            merged[key] = Product(
+                name=name,
+                provider=provider,
+                type=product_type_from_name(name) or ProductType.other,
+                evidence=[Evidence(text=name, start=start, end=end)],
+            )
+            self._names.setdefault(key, name)
+            self._spellings.append(name)
+
+    def _named_before(self, position: int) -> str | None:
+        """The known institution named last before ``position`` in its sentence."""
+        lo = sentence_start(self.text, position)
+        window = self.text[lo:position]
+        best = max(((window.rfind(s), s) for s in self._spellings if s), default=(-1, ""))
+        name = self._names.get(_key(best[1]), best[1]) if best[0] >= 0 else None
+        return name if name in self._institution_names else None
 
     # -- metrics ---------------------------------------------------------------------
 

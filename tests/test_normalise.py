@@ -8,7 +8,7 @@ from extractor.drafts import ActionDraft, InstitutionDraft, MetricLabel, Product
 from extractor.models import ActionKind, Article, InstitutionType, MetricKind, ProductType, as_article
 from extractor.normalise import Normaliser, fill_product_terms
 from extractor.numbers import find_figures, parse_figure
-from extractor.rules import metric_from_context
+from extractor.rules import listed_products, metric_from_context
 
 TEXT = (
     "截至2025年6月末,微众银行不良贷款率由2024年末的1.44%升至1.57%。"
@@ -178,3 +178,34 @@ def test_metric_from_context_same_with_known_figures(
     unit = next(c.figure.unit for c in find_figures(text) if c.start <= start < c.end)
     assert metric_from_context(text, start, end, unit) == expected
     assert metric_from_context(text, start, end, unit, figures=spans) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("主要产品包括个人端的微粒贷、微车贷及企业端的微众企业+ [2][11] - 公司", ["微粒贷", "微车贷", "微众企业+"]),
+        ("财付通小贷旗下主要产品包括“分付”(随用随还,日利率0.04%)和“分期”(固定期数还款) [5]", ["分付", "分期"]),
+        ("蚂蚁的产品有借呗、花呗等。", ["借呗", "花呗"]),
+        ("该行产品包括个人消费贷款、信用卡和理财产品。", []),
+        ("产品包括一款面向年轻人的超长名字消费信贷产品和2款存款", []),
+    ],
+)
+def test_listed_products(text: str, names: list[str]) -> None:
+    found = listed_products(text)
+    assert [name for name, *_ in found] == names
+    assert all(text[start:end] == name for name, start, end, _ in found)
+
+
+def test_listed_products_the_model_missed_are_added_with_a_provider() -> None:
+    text = "财付通小贷旗下主要产品包括“分付”(随用随还)和“分期”(固定期数还款)。"
+    normaliser = Normaliser(as_article(Article(title="腾讯的分付", text=text)))
+    lender = InstitutionDraft(name="财付通小贷", type=InstitutionType.microlender, quote="财付通小贷旗下")
+    normaliser.institutions([lender])
+    products = normaliser.products(
+        [ProductDraft(name="分付", provider="财付通小贷", type=ProductType.revolving_credit, quote="“分付”")]
+    )
+    by_name = {p.name: p for p in products}
+    assert set(by_name) == {"分付", "分期"}
+    assert by_name["分期"].provider == "财付通小贷" and by_name["分期"].type is ProductType.installment
+    evidence = by_name["分期"].evidence[0]
+    assert text[evidence.start : evidence.end] == evidence.text == "分期"
