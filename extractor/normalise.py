@@ -330,6 +330,8 @@ class Normaliser:
         else:
             assert label is not None
             metric = label.metric if unit_fits(label.metric, figure.unit) else MetricKind.other
+            if metric in MONEY_METRICS and figure.unit is None:
+                metric = MetricKind.other  # money by the model's word alone: no 元, no money word
             name = (
                 proposed
                 if proposed and proposed in clause

@@ -8,7 +8,7 @@ from extractor.drafts import ActionDraft, InstitutionDraft, MetricLabel, Product
 from extractor.models import ActionKind, Article, InstitutionType, MetricKind, ProductType, as_article
 from extractor.normalise import Normaliser, fill_product_terms
 from extractor.numbers import find_figures, parse_figure
-from extractor.rules import listed_products, metric_from_context
+from extractor.rules import institution_mentions, listed_products, metric_from_context
 
 TEXT = (
     "截至2025年6月末,微众银行不良贷款率由2024年末的1.44%升至1.57%。"
@@ -209,3 +209,33 @@ def test_listed_products_the_model_missed_are_added_with_a_provider() -> None:
     assert by_name["分期"].provider == "财付通小贷" and by_name["分期"].type is ProductType.installment
     evidence = by_name["分期"].evidence[0]
     assert text[evidence.start : evidence.end] == evidence.text == "分期"
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("据悉,兴业银行、网商银行与中融小贷均已回应。", ["兴业银行", "网商银行"]),
+        ("字节跳动旗下中融小贷注册资本190亿元", ["中融小贷"]),
+        ("民营银行与互联网银行的差异", []),
+        ("产品核心特点 - 正规透明:作为银行产品 息费透明;微粒贷属于银行贷款", []),
+    ],
+)
+def test_institution_mentions_are_names_not_phrases(text: str, names: list[str]) -> None:
+    assert [name for name, _, _ in institution_mentions(text)] == names
+
+
+def test_a_money_label_needs_a_currency_or_a_money_word() -> None:
+    """18.5万+ likes are not a loan balance because the model said so; 营收398亿 is revenue."""
+    text = "网商银行的视频获赞18.5万+。网商银行营收398亿。"
+    article = as_article(Article(title="视频热点", text=text))
+    n = Normaliser(article)
+    n.institutions([_institution("网商银行", "网商银行")])
+    candidates = dict(enumerate(find_figures(text), start=1))
+    ids = {c.raw: i for i, c in candidates.items()}
+    labels = [
+        MetricLabel(id=ids[raw], subject="网商银行", metric=MetricKind.loan_balance, name="余额", period=None)
+        for raw in ("18.5万+", "398亿")
+    ]
+    facts = {m.raw: m for m in n.metrics(labels, candidates)}
+    assert (facts["18.5万+"].metric, facts["18.5万+"].unit) == (MetricKind.other, "count")
+    assert (facts["398亿"].metric, facts["398亿"].unit) == (MetricKind.revenue, "CNY")
