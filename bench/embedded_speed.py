@@ -52,6 +52,14 @@ def decode_speed(log: Path) -> float:
     return tokens / (total_ms / 1000) if total_ms else 0.0
 
 
+def peak_rss_mb(pid: int) -> float:
+    """The server process's peak resident memory (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 async def one_run(article: Article, *, draft_tokens: int, schema_in_prompt: bool) -> dict[str, Any]:
     os.environ["EXTRACTOR_DRAFT_TOKENS"] = str(draft_tokens)
     # configuration 1 only: instructor's JSON mode, which writes the schema into the prompt
@@ -60,10 +68,12 @@ async def one_run(article: Article, *, draft_tokens: int, schema_in_prompt: bool
     extractor = Extractor(config, backend=EmbeddedBackend(config))
     try:
         await extractor.endpoint()
-        log = next(iter(_servers.values())).log_path
+        server = next(iter(_servers.values()))
+        log = server.log_path
         began = time.perf_counter()
         facts = await extractor.extract(article)
         seconds = time.perf_counter() - began
+        rss_mb = peak_rss_mb(server.process.pid)
     finally:
         await extractor.aclose()
         stop_all()
@@ -75,6 +85,7 @@ async def one_run(article: Article, *, draft_tokens: int, schema_in_prompt: bool
         "prompt_tokens": usage.prompt_tokens,
         "pipeline_tok_s": usage.completion_tokens / seconds,
         "decode_tok_s": decode_speed(log),
+        "rss_mb": rss_mb,
         "facts": facts.model_dump(mode="json", exclude={"meta"}),
     }
 
@@ -98,14 +109,15 @@ def main() -> None:
         "fresh (no cache). Printed by `python bench/embedded_speed.py`.",
         "",
         "| configuration | s/article | speed-up | prompt tokens | generated tokens | pipeline gen tok/s "
-        "| llama.cpp decode tok/s | same facts as plain |",
-        "|---|---|---|---|---|---|---|---|",
+        "| llama.cpp decode tok/s | server peak RSS | same facts as first |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     first = next(iter(runs.values()))
     for name, row in runs.items():
         lines.append(
             f"| {name} | {row['seconds']:.0f} | {first['seconds'] / row['seconds']:.2f}× | {row['prompt_tokens']} | "
             f"{row['completion_tokens']} | {row['pipeline_tok_s']:.1f} | {row['decode_tok_s']:.1f} | "
+            f"{row['rss_mb']:.0f} MB | "
             f"{'yes' if row['facts'] == first['facts'] else 'no'} |"
         )
     plain, lookup = list(runs.values())[1:]

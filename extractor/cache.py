@@ -17,13 +17,23 @@ import diskcache
 from .models import SCHEMA_VERSION
 
 
-def cache_key(*, model: str, endpoint: str, prompt_hash: str, schema: str, messages: list[dict[str, str]]) -> str:
-    """(model, endpoint, prompt hash, schema version, hash of the text as sent)."""
+def cache_key(
+    *,
+    model: str,
+    endpoint: str,
+    prompt_hash: str,
+    schema: str,
+    messages: list[dict[str, str]],
+    request: dict[str, Any] | None = None,
+) -> str:
+    """(model, endpoint, prompt hash, schema version, hash of the text as sent, and how
+    it was asked: ``request`` holds the mode, the draft's JSON schema, the temperature)."""
     parts = {
         "model": model,
         "endpoint": endpoint,
         "prompt": prompt_hash,
         "schema": f"{SCHEMA_VERSION}/{schema}",
+        "request": request or {},
         "text": hashlib.sha256(json.dumps(messages, ensure_ascii=False).encode("utf-8")).hexdigest(),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()

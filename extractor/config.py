@@ -26,9 +26,9 @@ class Config:
 
     ``base_url=None`` means the embedded local model. ``mode`` picks how instructor asks
     for structure: ``tools`` (function calling), ``json``, ``json_schema`` (OpenAI's
-    response format) or ``llama_json`` (JSON mode plus the schema as a llama.cpp
-    grammar; the default for the embedded model, where it keeps the article prefix
-    shared between passes so that the server's prompt cache is reused).
+    response format) or ``llama_json`` (the schema goes only into llama.cpp's JSON
+    response format, which the server enforces as a grammar, so the prompt stays short
+    and the article prefix is shared between passes; the default for the embedded model).
     """
 
     base_url: str | None = None

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import httpx2
 import instructor
 import openai
+import openai.resources.chat  # noqa: F401  (openai imports it lazily, ~0.5 s: not on the event loop)
 from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
 from pydantic import BaseModel
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, stop_after_delay
@@ -35,7 +36,10 @@ _MODES = {
     "tools": instructor.Mode.TOOLS,
     "json": instructor.Mode.JSON,
     "json_schema": instructor.Mode.JSON_SCHEMA,
-    "llama_json": instructor.Mode.JSON,
+    # JSON_SCHEMA leaves the messages alone (JSON mode would append the whole schema to
+    # the system prompt, ~500 tokens a pass); the request's response format is replaced
+    # by llama.cpp's json_object + schema, which the server enforces as a grammar
+    "llama_json": instructor.Mode.JSON_SCHEMA,
 }
 
 
@@ -177,8 +181,9 @@ class ModelCaller:
             "max_retries": self.config.max_reasks,
         }
         if self.mode == "llama_json":
-            # llama.cpp turns a schema in the JSON response format into a grammar; bounds on
-            # lists and strings stop a small model's repetition loop before max_tokens does
+            # llama.cpp turns a schema in the JSON response format into a grammar, so the
+            # model cannot leave it and the prompt need not spell it out; bounds on lists
+            # and strings stop a small model's repetition loop before max_tokens does
             schema = bounded_schema(response_model.model_json_schema(), max_items=max_items or 8, max_chars=60)
             kwargs["extra_body"] = {"response_format": {"type": "json_object", "schema": schema}}
         return kwargs

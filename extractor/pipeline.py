@@ -115,6 +115,12 @@ class Extractor:
             prompt_hash=self.prompts.hash,
             schema=model.__name__,
             messages=messages,
+            request={
+                "mode": self.config.resolved_mode,
+                "temperature": self.config.temperature,
+                "draft": model.model_json_schema(),
+                "max_items": max_items,
+            },
         )
         if self._cache is not None:
             hit = self._cache.get(key)

@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import diskcache
 import pytest
 import vcr
 
@@ -76,8 +77,14 @@ def replay_config(tmp_path: Path) -> Config:
 
 
 @pytest.fixture
-def seed_config(replay_config: Config) -> Config:
-    """While recording, the seed articles' answers also go to EXTRACTOR_RECORD_CACHE_DIR
-    (``make record`` points it at the user's cache, so ``make demo`` then needs no model time)."""
+def seed_config(replay_config: Config) -> Iterator[Config]:
+    """While recording, the seed articles' answers are also copied to
+    EXTRACTOR_RECORD_CACHE_DIR (``make record`` points it at the user's cache, so
+    ``make demo`` then needs no model time). The test itself always starts from an empty
+    cache, so that every request is really sent and recorded."""
+    yield replay_config
     shared = os.environ.get("EXTRACTOR_RECORD_CACHE_DIR")
-    return replay_config.with_(cache_dir=Path(shared)) if RECORDING and shared else replay_config
+    if RECORDING and shared and replay_config.cache_dir is not None:
+        with diskcache.Cache(str(replay_config.cache_dir)) as made, diskcache.Cache(shared) as kept:
+            for key in made:
+                kept.set(key, made[key])

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+import yaml
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from extractor.articles import load
@@ -103,6 +104,20 @@ async def test_validation_failure_is_reasked_then_recorded(model_endpoint: Endpo
     reask = json.dumps(second["messages"], ensure_ascii=False)
     assert "raw must be the figure alone" in reask  # the validation error went back to the model
     assert second["messages"][2]["role"] == "assistant"  # with its own first answer
+
+
+def test_schema_goes_to_the_grammar_not_the_prompt() -> None:
+    """llama_json: the draft schema travels as llama.cpp's response-format grammar (lists
+    bounded), while the prompt is only our system text, the article and the task."""
+    recorded = yaml.safe_load((Path(__file__).parent / "cassettes" / "seed-digest.yaml").read_text(encoding="utf-8"))
+    bodies = [json.loads(i["request"]["body"]) for i in recorded["interactions"]]
+    assert bodies
+    for body in bodies:
+        response_format = body["response_format"]
+        assert response_format["type"] == "json_object"
+        assert all(node["maxItems"] >= 1 for node in response_format["schema"]["properties"].values())
+        prompt = "".join(m["content"] for m in body["messages"])
+        assert "json_schema" not in prompt and '"$defs"' not in prompt
 
 
 def test_cassettes_hold_no_secrets() -> None:
