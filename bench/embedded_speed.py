@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 import instructor
 
-from bench.readme_table import write_table
+from bench.readme_table import report
 from extractor import llm
 from extractor.articles import load
 from extractor.backends.embedded import EmbeddedBackend, _servers, stop_all
@@ -125,10 +125,7 @@ def main() -> None:
         f"\nPrompt lookup alone: {plain['seconds'] / lookup['seconds']:.2f}× "
         f"(same facts: {'yes' if plain['facts'] == lookup['facts'] else 'no'})."
     )
-    text = "\n".join(lines)
-    print(text)
-    if args.write_readme:
-        write_table("embedded-speed", text)
+    report("embedded-speed", "\n".join(lines), write=args.write_readme)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 import instructor
 import openai
 
-from bench.readme_table import write_table
+from bench.readme_table import report
 from extractor.articles import load
 from extractor.backends.weights import MODEL_NAME
 from extractor.chunking import Chunk
@@ -287,10 +287,7 @@ def main() -> None:
                 f"| peak RSS, 10,000 articles through the CLI | {row['peak_rss_mb']:.0f} MB | < 300 MB | "
                 f"{row['peak_rss_mb'] / 300:.2f}× of budget |"
             )
-    text = "\n".join(lines)
-    print(text)
-    if args.write_readme:
-        write_table("performance", text)
+    report("performance", "\n".join(lines), write=args.write_readme)
 
 
 if __name__ == "__main__":

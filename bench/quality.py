@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.readme_table import write_table
+from bench.readme_table import report
 from extractor.articles import load
 from extractor.config import Config, cache_root
 from extractor.evaluate import FACT_TYPES, evaluate
@@ -236,9 +236,7 @@ def main() -> None:
         ours, base = rows[0][1]["lenient"]["micro"]["f1"], rows[1][1]["lenient"]["micro"]["f1"]
         ratio = f"{ours / base:.1f}×" if base else "∞ (baseline scored 0)"
         text += f"\n\nLenient micro-F1: pipeline {ours:.2f} vs. baseline {base:.2f}, ratio {ratio}."
-    print(text)
-    if args.write_readme:
-        write_table("quality", text)
+    report("quality", text, write=args.write_readme)
 
 
 if __name__ == "__main__":

@@ -13,3 +13,10 @@ def write_table(section: str, text: str, readme: Path = README) -> None:
     start_mark, end_mark = f"<!-- {section}:start -->", f"<!-- {section}:end -->"
     start, end = content.index(start_mark) + len(start_mark), content.index(end_mark)
     readme.write_text(content[:start] + "\n" + text + "\n" + content[end:], encoding="utf-8")
+
+
+def report(section: str, text: str, *, write: bool) -> None:
+    """Print a benchmark's table, and with ``write`` also put it into the README."""
+    print(text)
+    if write:
+        write_table(section, text)
