@@ -106,38 +106,3 @@ def test_live_server_starts_answers_is_reused_and_stops() -> None:
     for pid in pids:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
-
-
-@pytest.mark.live
-@pytest.mark.skipif(not LIVE, reason="needs the local extra and assembled weights")
-def test_grammar_first_sampler_picks_what_the_sampler_chain_picks() -> None:
-    """Same prompt, same grammar, temperature 0: the same tokens with either sampler."""
-    from llama_cpp import Llama
-
-    from extractor.backends import _grammar_first
-    from extractor.drafts import EntitiesDraft
-    from extractor.llm import bounded_schema
-
-    llm = Llama(model_path=str(weights.model_path()), n_ctx=1024, verbose=False)
-    request = {
-        "messages": [
-            {"role": "user", "content": "列出机构: 截至2025年6月末,微众银行不良贷款率升至1.57%。网商银行回应。"}
-        ],
-        "response_format": {
-            "type": "json_object",
-            "schema": bounded_schema(EntitiesDraft.model_json_schema(), max_items=2, max_chars=20),
-        },
-        "temperature": 0.0,
-        "max_tokens": 40,
-        "repeat_penalty": 1.1,
-    }
-    chain = llm.create_chat_completion(**request)["choices"][0]["message"]["content"]
-    original = Llama._init_sampler
-    try:
-        _grammar_first.install()
-        llm.reset()  # evaluate the prompt afresh, as the first call did
-        first = llm.create_chat_completion(**request)["choices"][0]["message"]["content"]
-        assert isinstance(llm._sampler, _grammar_first.GrammarFirstSampler) and llm._sampler.fast > 0
-    finally:
-        Llama._init_sampler = original  # type: ignore[method-assign]
-    assert first == chain

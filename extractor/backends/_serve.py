@@ -22,10 +22,6 @@ def _exit_when_parent_goes() -> None:
 
 def main() -> None:
     threading.Thread(target=_exit_when_parent_goes, name="parent-watch", daemon=True).start()
-    if os.environ.get("EXTRACTOR_GRAMMAR_FIRST", "1") != "0":
-        from ._grammar_first import install
-
-        install()
     from llama_cpp.server.__main__ import main as serve
 
     serve()
