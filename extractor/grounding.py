@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .models import Evidence
 
@@ -20,6 +21,14 @@ def _is_skippable(char: str) -> bool:
 
 def _fold(char: str) -> str:
     return unicodedata.normalize("NFKC", char).casefold()
+
+
+@lru_cache(maxsize=16384)
+def _folded(char: str) -> str:
+    """What one character becomes in folded text ("" for spaces and punctuation)."""
+    if _is_skippable(char):
+        return ""
+    return "".join(piece for piece in _fold(char) if not _is_skippable(piece))
 
 
 @dataclass(frozen=True)
@@ -33,13 +42,15 @@ class FoldedText:
     def of(cls, text: str) -> FoldedText:
         chars: list[str] = []
         origin: list[int] = []
+        keep, mark, fold = chars.append, origin.append, _folded
         for index, char in enumerate(text):
-            if _is_skippable(char):
-                continue
-            for piece in _fold(char):
-                if not _is_skippable(piece):
-                    chars.append(piece)
-                    origin.append(index)
+            piece = fold(char)
+            if len(piece) == 1:
+                keep(piece)
+                mark(index)
+            elif piece:  # NFKC can make several characters of one (㈠ → (一))
+                keep(piece)
+                origin.extend([index] * len(piece))
         return cls("".join(chars), tuple(origin))
 
 
@@ -49,6 +60,7 @@ class Grounder:
     def __init__(self, text: str) -> None:
         self.text = text
         self._folded: FoldedText | None = None
+        self._clauses: dict[tuple[int, int], tuple[int, int]] = {}
 
     @property
     def folded(self) -> FoldedText:
@@ -86,6 +98,13 @@ class Grounder:
 
     def sentence_around(self, start: int, end: int) -> Evidence:
         """The clause holding ``text[start:end]``, cut at sentence punctuation or bullets."""
+        span = self._clauses.get((start, end))
+        if span is None:
+            span = self._clauses[(start, end)] = self._clause(start, end)
+        left, right = span
+        return Evidence(text=self.text[left:right], start=left, end=right)
+
+    def _clause(self, start: int, end: int) -> tuple[int, int]:
         text = self.text
         bullet = text.rfind(" -", 0, start)
         left = max(max(text.rfind(stop, 0, start) + 1 for stop in _STOPS), bullet + 2 if bullet >= 0 else 0)
@@ -97,7 +116,7 @@ class Grounder:
             left += 1
         while right > end and text[right - 1].isspace():
             right -= 1
-        return Evidence(text=text[left:right], start=left, end=right)
+        return left, right
 
 
 _STOPS = tuple("。！？!?；;\n")

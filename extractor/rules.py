@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from .models import ActionKind, InstitutionType, MetricKind, ProductType
 from .numbers import find_figures
@@ -132,6 +133,11 @@ _AFTER_NEAR: tuple[tuple[str, MetricKind], ...] = (
 )
 
 
+@lru_cache(maxsize=64)
+def _keywords_fitting(unit: str | None) -> tuple[tuple[str, MetricKind], ...]:
+    return tuple((keyword, metric) for keyword, metric in _KEYWORDS if unit_fits(metric, unit))
+
+
 def metric_from_context(
     text: str, start: int, end: int, unit: str | None, *, figures: Sequence[tuple[int, int]] | None = None
 ) -> tuple[MetricKind, str] | None:
@@ -156,9 +162,7 @@ def metric_from_context(
     attached = {end for _, end in figures}  # 150亿注册资本…750亿: 注册资本 belongs to 150亿
     since_last = figures[-1][1] if figures else 0
     found: list[tuple[int, int, MetricKind, str]] = []  # (end, start, metric, keyword), last mention
-    for keyword, metric in _KEYWORDS:
-        if not unit_fits(metric, unit):
-            continue
+    for keyword, metric in _keywords_fitting(unit):
         at = before.rfind(keyword)
         while at >= 0 and at in attached:
             at = before.rfind(keyword, 0, at)
