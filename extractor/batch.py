@@ -257,7 +257,6 @@ class BatchRunner:
 
         def succeeded(item: Article, facts: ArticleFacts) -> None:
             self._retried_ok.add(item.id)
-            result.ok += 1
             result.cached += facts.meta.cached
             result.models.add(facts.meta.model)
             result.fact_counts.update(facts.fact_counts())
@@ -301,7 +300,7 @@ class BatchRunner:
             result.loop_lag = lag.summary()
             facts_out.close()
             errors_out.close()
-            result.ok = facts_out.written  # what is on disk, even if a cancel cut the bookkeeping short
+            result.ok = facts_out.written  # what is on disk: the one count of finished articles
             self._rewrite_errors(done | self._retried_ok, failed_now)
             result.wall_s = time.perf_counter() - began
             result.usage = dict(usage)

@@ -14,6 +14,9 @@ from functools import lru_cache
 
 from .models import Evidence
 
+# Where a sentence or clause ends (digest bullets " - " are handled where they matter).
+SENTENCE_STOPS = "。！？!?；;\n"
+
 
 def _is_skippable(char: str) -> bool:
     return char.isspace() or unicodedata.category(char)[0] in "PZ" or char in "·•|"
@@ -107,9 +110,9 @@ class Grounder:
     def _clause(self, start: int, end: int) -> tuple[int, int]:
         text = self.text
         bullet = text.rfind(" -", 0, start)
-        left = max(max(text.rfind(stop, 0, start) + 1 for stop in _STOPS), bullet + 2 if bullet >= 0 else 0)
+        left = max(max(text.rfind(stop, 0, start) + 1 for stop in SENTENCE_STOPS), bullet + 2 if bullet >= 0 else 0)
         right = min(
-            (at for at in (text.find(mark, end) for mark in (*_STOPS, " -", " [")) if at >= 0),
+            (at for at in (text.find(mark, end) for mark in (*SENTENCE_STOPS, " -", " [")) if at >= 0),
             default=len(text),
         )
         while left < start and text[left].isspace():
@@ -117,6 +120,3 @@ class Grounder:
         while right > end and text[right - 1].isspace():
             right -= 1
         return left, right
-
-
-_STOPS = tuple("。！？!?；;\n")

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
+from .grounding import SENTENCE_STOPS
 from .models import ActionKind, InstitutionType, MetricKind, ProductType
 from .numbers import find_figures
 
@@ -90,13 +91,12 @@ POINT_METRICS = {
     MetricKind.loan_balance,
     MetricKind.bad_debt_ratio,
 }
-_SENTENCE_STOPS = "。！？!?；;\n"
 
 
 def sentence_start(text: str, position: int, *, window: int = 80) -> int:
     """Where the sentence (or digest bullet) holding ``position`` begins."""
     lo = max(0, position - window)
-    for stop in _SENTENCE_STOPS:
+    for stop in SENTENCE_STOPS:
         cut = text.rfind(stop, lo, position)
         if cut >= 0:
             lo = max(lo, cut + 1)
@@ -386,7 +386,7 @@ def reasons_in(sentence: str) -> list[str]:
 def sentences(text: str) -> list[tuple[int, int]]:
     """Sentence (or digest bullet) spans, for rules that read one statement at a time."""
     spans, start = [], 0
-    for match in re.finditer(r"[。！？!?；;\n]| - ", text):
+    for match in re.finditer(f"[{SENTENCE_STOPS}]| - ", text):
         if match.start() > start:
             spans.append((start, match.start()))
         start = match.end()
@@ -435,8 +435,9 @@ def listed_products(text: str) -> list[tuple[str, int, int, int]]:
         listed = rest[: end.start() if end else len(rest)]
         at = 0
         for piece in _LIST_SPLIT.split(listed):
-            offset = begin + listed.index(piece, at)
-            at = listed.index(piece, at) + len(piece)
+            at = listed.index(piece, at)
+            offset = begin + at
+            at += len(piece)
             name = piece.strip()
             if "的" in name:
                 name = name[name.rindex("的") + 1 :]
