@@ -8,9 +8,12 @@ evidence then carries the article's own characters, never the model's.
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress
 
 from .models import Evidence
 
@@ -43,18 +46,14 @@ class FoldedText:
 
     @classmethod
     def of(cls, text: str) -> FoldedText:
-        chars: list[str] = []
+        pieces = list(map(_folded, text))
+        folded = "".join(pieces)
+        if len(folded) == len(text) - pieces.count(""):  # every kept char folds to one char
+            return cls(folded, tuple(compress(range(len(text)), pieces)))
         origin: list[int] = []
-        keep, mark, fold = chars.append, origin.append, _folded
-        for index, char in enumerate(text):
-            piece = fold(char)
-            if len(piece) == 1:
-                keep(piece)
-                mark(index)
-            elif piece:  # NFKC can make several characters of one (㈠ → (一))
-                keep(piece)
-                origin.extend([index] * len(piece))
-        return cls("".join(chars), tuple(origin))
+        for index, piece in enumerate(pieces):  # NFKC can make several chars of one (㈠ → (一))
+            origin.extend([index] * len(piece))
+        return cls(folded, tuple(origin))
 
 
 class Grounder:
@@ -64,6 +63,7 @@ class Grounder:
         self.text = text
         self._folded: FoldedText | None = None
         self._clauses: dict[tuple[int, int], tuple[int, int]] = {}
+        self._bounds: tuple[list[int], list[int]] | None = None
 
     @property
     def folded(self) -> FoldedText:
@@ -108,15 +108,31 @@ class Grounder:
         return Evidence(text=self.text[left:right], start=left, end=right)
 
     def _clause(self, start: int, end: int) -> tuple[int, int]:
+        if self._bounds is None:
+            self._bounds = _clause_bounds(self.text)
+        lefts, rights = self._bounds
         text = self.text
-        bullet = text.rfind(" -", 0, start)
-        left = max(max(text.rfind(stop, 0, start) + 1 for stop in SENTENCE_STOPS), bullet + 2 if bullet >= 0 else 0)
-        right = min(
-            (at for at in (text.find(mark, end) for mark in (*SENTENCE_STOPS, " -", " [")) if at >= 0),
-            default=len(text),
-        )
+        after = bisect_right(lefts, start)
+        left = lefts[after - 1] if after else 0
+        at = bisect_left(rights, end)
+        right = rights[at] if at < len(rights) else len(text)
         while left < start and text[left].isspace():
             left += 1
         while right > end and text[right - 1].isspace():
             right -= 1
         return left, right
+
+
+_CLAUSE_MARK = re.compile(rf"[{re.escape(SENTENCE_STOPS)}]| -| \[")
+
+
+def _clause_bounds(text: str) -> tuple[list[int], list[int]]:
+    """Where clauses may begin (after a stop or a digest bullet) and where they end."""
+    lefts: list[int] = []
+    rights: list[int] = []
+    for match in _CLAUSE_MARK.finditer(text):
+        mark = match.group()
+        rights.append(match.start())
+        if mark != " [":
+            lefts.append(match.end())
+    return sorted(lefts), rights

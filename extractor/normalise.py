@@ -127,12 +127,13 @@ class Normaliser:
         self._spellings: list[str] = []
         self._regulators: list[str] = []
         self._institution_names: set[str] = set()
+        self._text_key = _key(self.text)
 
     # -- shared helpers --------------------------------------------------------------
 
     def _mentioned(self, name: str) -> bool:
         folded = _key(name)
-        return bool(folded) and (folded in _key(self.text) or folded in _key(self.article.title or ""))
+        return bool(folded) and (folded in self._text_key or folded in _key(self.article.title or ""))
 
     def _ground(self, quote: str | None, *, fallback: str | None = None) -> Evidence | None:
         """The quote's span; else the clause where ``fallback`` (a name) first occurs."""

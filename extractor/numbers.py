@@ -117,10 +117,12 @@ class Figure:
     qualifier: str
 
 
+_THOUSANDS_COMMA = re.compile(r"(?<=\d),(?=\d{3})")
+
+
 def normalise_digits(text: str) -> str:
     """Full-width digits, signs and commas to ASCII; thousands separators dropped."""
-    text = unicodedata.normalize("NFKC", text)
-    return re.sub(r"(?<=\d),(?=\d{3})", "", text)
+    return _THOUSANDS_COMMA.sub("", unicodedata.normalize("NFKC", text))
 
 
 def chinese_numeral(text: str) -> float:
@@ -229,6 +231,7 @@ _SCAN_RE = re.compile(
 )
 # A number followed by these is a date, a time or a duration, not a figure.
 _DATE_OR_TIME = re.compile(r"\d{4}[-/.]\d{1,2}(?:[-/.]\d{1,2})?|\d{1,2}:\d{2}(?::\d{2})?")
+_CN_RUN = re.compile(rf"[{_CN_NUM_CHARS}]+")
 _NOT_FIGURE_AFTER = re.compile(r"^(?:年|月|日|号|季度|时|点|分钟|秒|周|天|岁|个月|小时)")
 
 
@@ -265,10 +268,10 @@ def find_figures(text: str) -> Iterator[Candidate]:
         if folded[match.start() - 1 : match.start()] == "第":
             continue  # ordinals
         if not match["post"] and (
-            re.fullmatch(r"\d", body) or (re.fullmatch(r"\d{4}", body) and 1900 <= int(body) <= 2100)
+            (len(body) == 1 and body.isdecimal()) or (len(body) == 4 and body.isdecimal() and 1900 <= int(body) <= 2100)
         ):
             continue  # lone digits and bare years
-        cn = re.match(rf"[{_CN_NUM_CHARS}]+", body)
+        cn = _CN_RUN.match(body)
         if cn and len(cn.group()) < 2:
             continue  # 一张, 十分: words, not figures
         start, end = match.start(), match.end()

@@ -8,6 +8,7 @@ read what is written instead, and the model's label is kept only when they are s
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
@@ -134,8 +135,25 @@ _AFTER_NEAR: tuple[tuple[str, MetricKind], ...] = (
 
 
 @lru_cache(maxsize=64)
-def _keywords_fitting(unit: str | None) -> tuple[tuple[str, MetricKind], ...]:
-    return tuple((keyword, metric) for keyword, metric in _KEYWORDS if unit_fits(metric, unit))
+def _ranks_fitting(unit: str | None) -> frozenset[int]:
+    return frozenset(rank for rank, (_, metric) in enumerate(_KEYWORDS) if unit_fits(metric, unit))
+
+
+@lru_cache(maxsize=8)
+def _keyword_hits(text: str) -> list[tuple[int, int, int]]:
+    """Every occurrence of every metric keyword in ``text``: (start, end, rank), by start.
+
+    Built once per article, so each of its figures looks only at the few hits in its
+    own sentence instead of searching for every keyword again.
+    """
+    hits = []
+    for rank, (keyword, _) in enumerate(_KEYWORDS):
+        at = text.find(keyword)
+        while at >= 0:
+            hits.append((at, at + len(keyword), rank))
+            at = text.find(keyword, at + 1)
+    hits.sort()
+    return hits
 
 
 def metric_from_context(
@@ -143,8 +161,8 @@ def metric_from_context(
 ) -> tuple[MetricKind, str] | None:
     """The metric that the words around a figure name, if they name one that fits.
 
-    ``figures`` are the (start, end) spans of all figures in ``text`` when the caller
-    has them already; otherwise the figures before this one are found again.
+    ``figures`` are the (start, end) spans of all figures in ``text``, sorted, when the
+    caller has them already; otherwise the figures before this one are found again.
     """
     after = text[end : end + 6]
     for word, metric in _AFTER:
@@ -154,24 +172,27 @@ def metric_from_context(
         if word in after and unit_fits(metric, unit):
             return metric, word
     lo = sentence_start(text, start)
-    before = text[lo:start]
     if figures is None:
-        figures = [(c.start, c.end) for c in find_figures(before)]
+        figures = [(c.start + lo, c.end + lo) for c in find_figures(text[lo:start])]
     else:
-        figures = [(a - lo, b - lo) for a, b in figures if a >= lo and b <= start]
+        first, last = bisect_left(figures, (lo, -1)), bisect_left(figures, (start, -1))
+        figures = [(a, b) for a, b in figures[first:last] if b <= start]
     attached = {end for _, end in figures}  # 150亿注册资本…750亿: 注册资本 belongs to 150亿
-    since_last = figures[-1][1] if figures else 0
-    found: list[tuple[int, int, MetricKind, str]] = []  # (end, start, metric, keyword), last mention
-    for keyword, metric in _keywords_fitting(unit):
-        at = before.rfind(keyword)
-        while at >= 0 and at in attached:
-            at = before.rfind(keyword, 0, at)
-        if at >= 0:
-            found.append((at + len(keyword), at, metric, keyword))
-    for floor in (since_last, 0):  # words since the previous figure first, then the sentence
-        best = max((f for f in found if f[1] >= floor), key=lambda f: f[0], default=None)
+    since_last = figures[-1][1] if figures else lo
+    fitting = _ranks_fitting(unit)
+    hits = _keyword_hits(text)
+    latest: dict[int, tuple[int, int]] = {}  # keyword rank → its last (start, end) before the figure
+    for at, stop, rank in hits[bisect_left(hits, (lo, -1, -1)) :]:
+        if at >= start:
+            break
+        if stop <= start and rank in fitting and at not in attached:
+            latest[rank] = (at, stop)
+    for floor in (since_last, lo):  # words since the previous figure first, then the sentence
+        # the mention ending last wins; on a tie, the keyword listed first
+        best = max(((stop, -rank) for rank, (at, stop) in latest.items() if at >= floor), default=None)
         if best is not None:
-            return best[2], best[3]
+            keyword, metric = _KEYWORDS[-best[1]]
+            return metric, keyword
     return None
 
 

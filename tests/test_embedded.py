@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import os
 import urllib.request
 from pathlib import Path
@@ -106,3 +107,36 @@ def test_live_server_starts_answers_is_reused_and_stops() -> None:
     for pid in pids:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+@pytest.mark.live
+@pytest.mark.skipif(not LIVE, reason="needs the local extra and assembled weights")
+def test_live_server_answers_a_recorded_request_as_recorded() -> None:
+    """The server's speed-ups (logits only where sampled, grammar checked on the chosen
+    token first, copy drafts) must not change an answer: a request from the cassette,
+    sent again, gets the recorded answer, token for token."""
+    import yaml
+
+    from extractor.backends.embedded import EmbeddedBackend, stop_all
+
+    cassette = Path(__file__).parent / "cassettes" / "seed-digest.yaml"
+    interactions = yaml.safe_load(cassette.read_text(encoding="utf-8"))["interactions"]
+
+    def answer(interaction: dict) -> str:
+        return json.loads(interaction["response"]["body"]["string"])["choices"][0]["message"]["content"]
+
+    # the shortest answer to a fresh article (a first pass) keeps this to about a minute
+    first_passes = [i for i in interactions if '"institutions"' in answer(i)]
+    recorded = min(first_passes, key=lambda i: (len(answer(i)), len(i["request"]["body"])))
+    endpoint = EmbeddedBackend(Config()).start()
+    try:
+        request = urllib.request.Request(
+            f"{endpoint.base_url}/chat/completions",
+            data=recorded["request"]["body"].encode("utf-8"),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=600) as response:
+            fresh = json.loads(response.read())["choices"][0]["message"]["content"]
+    finally:
+        stop_all()
+    assert fresh == answer(recorded)
