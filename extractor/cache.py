@@ -16,6 +16,10 @@ import diskcache
 
 from .models import SCHEMA_VERSION
 
+# 2: messages reach the model verbatim (instructor used to render the metric pass's
+# messages as Jinja templates, which dropped their final newline; see validation.py)
+KEY_VERSION = 2
+
 
 def cache_key(
     *,
@@ -29,6 +33,7 @@ def cache_key(
     """(model, endpoint, prompt hash, schema version, hash of the text as sent, and how
     it was asked: ``request`` holds the mode, the draft's JSON schema, the temperature)."""
     parts = {
+        "key": KEY_VERSION,
         "model": model,
         "endpoint": endpoint,
         "prompt": prompt_hash,

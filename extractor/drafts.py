@@ -12,6 +12,7 @@ import instructor
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from .models import ActionKind, InstitutionType, MetricKind, ProductType
+from .validation import context_of
 
 
 def _compact(node: Any) -> Any:
@@ -79,8 +80,7 @@ class MetricLabel(Draft):
     @field_validator("id")
     @classmethod
     def _known_candidate(cls, value: int, info: ValidationInfo) -> int:
-        context: dict[str, Any] = info.context or {}
-        known = context.get("candidate_ids")
+        known = context_of(info).get("candidate_ids")
         if known is not None and value not in known:
             raise ValueError(f"id {value} is not in the numbered list; use one of {sorted(known)}")
         return value

@@ -13,6 +13,7 @@ import logging
 import random
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, TypeVar
 
 import httpx2
@@ -26,6 +27,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 from .config import Config
 from .models import Usage
 from .salvage import close_truncated_json
+from .validation import validation_context
 
 log = logging.getLogger(__name__)
 # The attempts of the call running in this task (hooks fire inside instructor's loop).
@@ -151,7 +153,10 @@ class ModelCaller:
         self.config = config
         self.endpoint = endpoint
         self.mode = config.resolved_mode
-        http = httpx2.AsyncClient(
+        import os
+
+        cls = openai.DefaultAioHttpClient if os.environ.get("XP_AIO") else httpx2.AsyncClient
+        http = cls(
             limits=httpx2.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
             timeout=config.timeout_s,
         )
@@ -181,11 +186,9 @@ class ModelCaller:
             "max_retries": self.config.max_reasks,
         }
         if self.mode == "llama_json":
-            # llama.cpp turns a schema in the JSON response format into a grammar, so the
-            # model cannot leave it and the prompt need not spell it out; bounds on lists
-            # and strings stop a small model's repetition loop before max_tokens does
-            schema = bounded_schema(response_model.model_json_schema(), max_items=max_items or 8, max_chars=60)
-            kwargs["extra_body"] = {"response_format": {"type": "json_object", "schema": schema}}
+            kwargs["extra_body"] = {
+                "response_format": {"type": "json_object", "schema": _grammar(response_model, max_items)}
+            }
         return kwargs
 
     def _wait(self, state: RetryCallState) -> float:
@@ -239,8 +242,8 @@ class ModelCaller:
         kwargs = self._request_kwargs(response_model, messages, max_items)
         try:
             async for attempt in retrying:
-                with attempt:
-                    value = await self._client.chat.completions.create(context=context, **kwargs)
+                with attempt, validation_context(context):  # not instructor's context: see validation.py
+                    value = await self._client.chat.completions.create(**kwargs)
                     return CallResult(value=value, usage=_total(attempts))
         except IncompleteOutputException as error:
             kept = _salvage(error, response_model, context)
@@ -275,6 +278,15 @@ def _salvage(error: IncompleteOutputException, model: type[T], context: dict[str
         return model.model_validate_json(closed, context=context)
     except ValueError:
         return None
+
+
+@lru_cache(maxsize=64)
+def _grammar(response_model: type[BaseModel], max_items: int | None) -> dict[str, Any]:
+    """The schema llama.cpp turns into a grammar, so the model cannot leave it and the
+    prompt need not spell it out; bounds on lists and strings stop a small model's
+    repetition loop before max_tokens does. Built once per model and bound (shared:
+    never changed after)."""
+    return bounded_schema(response_model.model_json_schema(), max_items=max_items or 8, max_chars=60)
 
 
 def bounded_schema(schema: Any, *, max_items: int, max_chars: int, nested_items: int = 5) -> Any:

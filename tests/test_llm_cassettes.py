@@ -16,6 +16,7 @@ from extractor.llm import Endpoint, ModelCaller, ValidationFailed
 from extractor.models import Article, ArticleFacts, json_schema
 from extractor.numbers import find_figures, parse_figure
 from extractor.pipeline import Extractor
+from extractor.validation import context_of
 
 from .conftest import FIXTURES, StaticBackend, cassette_vcr
 
@@ -76,7 +77,7 @@ class FigureAlone(BaseModel):
     @field_validator("raw")
     @classmethod
     def _a_figure_of_the_article(cls, value: str, info: ValidationInfo) -> str:
-        if value not in [c.raw for c in find_figures((info.context or {}).get("text", ""))]:
+        if value not in [c.raw for c in find_figures(context_of(info).get("text", ""))]:
             raise ValueError("raw must be the figure alone, such as 27亿, not a sentence")
         return value
 

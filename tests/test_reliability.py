@@ -203,3 +203,36 @@ def test_file_that_vanishes_between_listing_and_reading(tmp_path: Path) -> None:
 def test_recorded_answers_cover_every_seed_pass() -> None:
     answers = recorded_answers()
     assert len(answers) >= 25  # 10 articles × 3 passes, minus articles without figures
+
+
+async def test_article_text_reaches_the_model_verbatim_even_with_template_syntax(tmp_path: Path) -> None:
+    """Instructor renders messages as Jinja templates when given a validation context;
+    the pipeline must not let it: ``{{ 7*7 }}`` stays as written, ``{%`` breaks nothing,
+    and the figure ids are still checked against the numbered list."""
+    from extractor.config import Config
+    from extractor.llm import Endpoint
+    from extractor.pipeline import Extractor
+
+    from .conftest import StaticBackend
+
+    seen: list[dict] = []
+
+    def answer(request: dict) -> dict:
+        seen.append(request)
+        return answer_with_fallback(request)
+
+    text = SEED[1].text + "\n模板{{ 7*7 }}与{% if %}原样保留, 营收{# 注 #}3亿元。"
+    article = Article(**{**SEED[1].model_dump(), "id": "jinja", "text": text})
+    with StubEndpoint(answer) as stub:
+        endpoint = Endpoint(base_url=stub.base_url, model=MODEL_NAME, identity="stub", provider="stub")
+        extractor = Extractor(Config(mode="llama_json", cache=False, max_attempts=1), backend=StaticBackend(endpoint))
+        try:
+            facts = await extractor.extract(article)
+        finally:
+            await extractor.aclose()
+    assert len(seen) == 3  # entities, figure labels, actions: none failed or was re-asked
+    for request in seen:
+        system = request["messages"][0]["content"]
+        assert "{{ 7*7 }}" in system and "{% if %}" in system and "{# 注 #}" in system
+        assert request["messages"][1]["content"].endswith("\n")  # the prompt file's last newline too
+    assert facts.article.text == text
