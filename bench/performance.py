@@ -70,7 +70,7 @@ def endpoint_for(stub: StubEndpoint) -> Endpoint:
 PASS_MODELS = {"entities": EntitiesDraft, "metrics": MetricLabels, "actions": ActionsDraft}
 
 
-def pipeline_requests(article: Article) -> list[tuple[type, list[dict[str, str]], dict[str, Any] | None]]:
+def pipeline_requests(article: Article) -> list[tuple[type, list[dict[str, str]]]]:
     """The messages extract() sends for a one-piece article, built with the same helpers."""
     prompts = load_prompts()
     candidates = dict(enumerate(find_figures(article.text), start=1))
@@ -82,7 +82,7 @@ def pipeline_requests(article: Article) -> list[tuple[type, list[dict[str, str]]
         messages = build_messages(
             prompts, task, text=shown, title=article.title, source=article.source, published_at=article.published_at
         )
-        requests.append((model, messages, {"candidate_ids": set(candidates)} if task == "metrics" else None))
+        requests.append((model, messages))
     return requests
 
 
@@ -101,13 +101,12 @@ async def overhead(delay_s: float, rounds: int) -> dict[str, float]:
                 await extractor.extract(article)
                 ours.append(time.perf_counter() - began)
                 began = time.perf_counter()
-                for model, messages, context in pipeline_requests(article):
+                for model, messages in pipeline_requests(article):
                     schema = model.model_json_schema()
                     await bare.chat.completions.create(
                         model=MODEL_NAME,
                         response_model=model,
                         messages=messages,
-                        context=context,
                         max_tokens=2048,
                         temperature=0.0,
                         max_retries=1,

@@ -76,7 +76,11 @@ class JsonlWriter:
         self.written = 0  # lines made durable by this writer
 
     def write(self, record: dict[str, Any]) -> None:
-        line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+        self.write_line(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+
+    def write_line(self, line: str) -> None:
+        """One record already serialised as JSON on one line."""
+        line += "\n"
         with self._lock:
             self._handle.write(line)
             self._handle.flush()

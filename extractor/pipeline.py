@@ -109,20 +109,21 @@ class Extractor:
     ) -> D:
         """One pass, from the cache when this exact request was answered before."""
         assert self._caller is not None
-        key = cache_key(
-            model=endpoint.model,
-            endpoint=endpoint.identity,
-            prompt_hash=self.prompts.hash,
-            schema=model.__name__,
-            messages=messages,
-            request={
-                "mode": self.config.resolved_mode,
-                "temperature": self.config.temperature,
-                "draft": model.model_json_schema(),
-                "max_items": max_items,
-            },
-        )
+        key = None
         if self._cache is not None:
+            key = cache_key(
+                model=endpoint.model,
+                endpoint=endpoint.identity,
+                prompt_hash=self.prompts.hash,
+                schema=model.__name__,
+                messages=messages,
+                request={
+                    "mode": self.config.resolved_mode,
+                    "temperature": self.config.temperature,
+                    "draft": model.model_json_schema(),
+                    "max_items": max_items,
+                },
+            )
             hit = self._cache.get(key)
             if hit is not None:
                 drafts.cache_hits += 1
@@ -133,7 +134,7 @@ class Extractor:
         assert isinstance(result.value, model)
         if result.truncated:
             drafts.warnings.append(f"{model.__name__}: answer cut at max_tokens, only its complete items kept")
-        elif self._cache is not None:
+        elif self._cache is not None and key is not None:
             self._cache.put(key, result.value.model_dump(mode="json"))
         return result.value
 
