@@ -47,7 +47,7 @@ test: setup
 lint: setup
 	$(VENV)/bin/ruff check extractor tests bench
 
-# Re-record every cassette from the embedded model (needs the local extra; ~30 minutes on 2 cores).
+# Re-record every cassette from the embedded model (needs the local extra; ~16 minutes on 2 cores).
 record: setup-local
 	rm -f tests/cassettes/*.yaml
 	EXTRACTOR_RECORD=1 EXTRACTOR_RECORD_CACHE_DIR=$${EXTRACTOR_CACHE_DIR:-$$HOME/.cache/extractor}/results $(PY) -m pytest -q -p no:randomly tests/test_llm_cassettes.py tests/test_cli.py

@@ -24,7 +24,7 @@ from .copy_draft import CopyDraft
 
 
 class _Llama(llama_cpp.Llama):
-    """``Llama`` that does less work per token, for the same tokens.
+    """``Llama`` that does less work per token.
 
     Logits: with a draft model, llama-cpp-python computes and copies the logits of every
     token, the whole prompt included (151,936 floats each for this model), and the stock
@@ -73,9 +73,8 @@ class _Llama(llama_cpp.Llama):
             llama_cpp.llama_sampler_free(self._grammar)
             self._grammar = self._grammar_chain = None
         grammar = options.get("grammar")
-        if not (self._grammar_first and grammar is not None and options.get("temp") == 0.0):
-            return super()._init_sampler(**options)
-        if options.get("logits_processor") is not None:
+        greedy = options.get("temp") == 0.0 and options.get("logits_processor") is None
+        if not (self._grammar_first and grammar is not None and greedy):
             return super()._init_sampler(**options)
         chain = super()._init_sampler(**{**options, "grammar": None})  # penalties → greedy
         self._grammar = llama_cpp.llama_sampler_init_grammar(

@@ -3,7 +3,9 @@
 Extraction answers copy names and quotes from the article and repeat their own JSON
 keys item after item, so the tokens that followed the latest earlier occurrence of the
 last few tokens are a good guess for the next ones. The model still checks every
-drafted token (greedy verification), so drafts change speed, never the answer.
+drafted token (greedy verification). Verifying several tokens in one batch rounds
+differently from one at a time, so where two tokens are nearly tied the answer can
+change, as it does with another CPU build (README, "The embedded model").
 
 Differs from llama-cpp-python's ``LlamaPromptLookupDecoding``: the longest matching
 suffix wins, and among equal lengths the latest occurrence (the answer's own previous

@@ -25,8 +25,8 @@ from ..llm import Endpoint
 from . import BackendError
 from .weights import MODEL_NAME, MODEL_SHA256, ensure_model
 
-# Speculative decoding with drafts copied from the context (see copy_draft); the answer is
-# the same, an article ~1.2x faster here (bench/embedded_speed.py). EXTRACTOR_DRAFT_TOKENS=0 turns it off.
+# Speculative decoding with drafts copied from the context (see copy_draft): an article
+# ~1.2x faster here (bench/embedded_speed.py). EXTRACTOR_DRAFT_TOKENS=0 turns it off.
 DRAFT_TOKENS = 4
 
 _lock = threading.Lock()
