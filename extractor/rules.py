@@ -8,7 +8,7 @@ read what is written instead, and the model's label is kept only when they are s
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
@@ -97,15 +97,29 @@ POINT_METRICS = {
 def sentence_start(text: str, position: int, *, window: int = 80) -> int:
     """Where the sentence (or digest bullet) holding ``position`` begins."""
     lo = max(0, position - window)
-    for stop in SENTENCE_STOPS:
-        cut = text.rfind(stop, lo, position)
-        if cut >= 0:
-            lo = max(lo, cut + 1)
-    for marker in (" - ", "] "):
-        cut = text.rfind(marker, lo, position)
-        if cut >= 0:
-            lo = max(lo, cut + len(marker))
+    stops, dashes, brackets = _boundaries(text)
+    at = bisect_left(stops, position) - 1  # the last stop before the position
+    if at >= 0 and stops[at] >= lo:
+        lo = stops[at] + 1
+    for starts, marker in ((dashes, " - "), (brackets, "] ")):
+        at = bisect_right(starts, position - len(marker)) - 1  # the last marker ending by then
+        if at >= 0 and starts[at] >= lo:
+            lo = starts[at] + len(marker)
     return lo
+
+
+@lru_cache(maxsize=8)
+def _boundaries(text: str) -> tuple[list[int], list[int], list[int]]:
+    """Positions of sentence stops, of " - " bullets and of "] " in ``text``, once per article."""
+    stops = [match.start() for match in _STOP.finditer(text)]
+    dashes = [match.start() for match in _DASH.finditer(text)]
+    brackets = [match.start() for match in _BRACKET.finditer(text)]
+    return stops, dashes, brackets
+
+
+_STOP = re.compile(f"[{re.escape(SENTENCE_STOPS)}]")
+_DASH = re.compile(r"(?= - )")  # lookaheads: overlapping occurrences count, as with rfind
+_BRACKET = re.compile(r"(?=\] )")
 
 
 def unit_fits(metric: MetricKind, unit: str | None) -> bool:
