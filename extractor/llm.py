@@ -153,10 +153,7 @@ class ModelCaller:
         self.config = config
         self.endpoint = endpoint
         self.mode = config.resolved_mode
-        import os
-
-        cls = openai.DefaultAioHttpClient if os.environ.get("XP_AIO") else httpx2.AsyncClient
-        http = cls(
+        http = httpx2.AsyncClient(
             limits=httpx2.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
             timeout=config.timeout_s,
         )
