@@ -38,7 +38,7 @@ class _Llama(llama_cpp.Llama):
     candidates against the grammar for every token (14% of the server's busy time in a
     py-spy profile), then takes the best. Here the best token after the repetition
     penalty is checked alone first; only if the grammar rejects it are all candidates
-    checked. The best allowed token is the same either way, so the answer is too
+    checked. The best allowed token is the same either way
     (``EXTRACTOR_GRAMMAR_FIRST=0`` turns this off, for the speed benchmark).
 
     Drafts come from ``CopyDraft`` rather than llama-cpp-python's first-occurrence
