@@ -17,8 +17,8 @@ to a fresh server, without any cache, and each row adds one change to the row ab
 5. ``+ copy drafts``: speculative decoding with ``CopyDraft`` (tokens copied from the
    context, verified by the model).
 
-Run-to-run noise on this shared 2-core machine is ±15% (prompt evaluation speed moves
-between runs), so every configuration runs ``--repeat`` times, interleaved, and the
+Prompt evaluation speed moves between runs on this shared 2-core machine, so every
+configuration runs ``--repeat`` times, interleaved, and the
 fastest run counts. Prints seconds per article, tokens, generated tokens/s of the whole pipeline next to
 llama.cpp's own decode speed from the server's timing lines, the server's peak memory,
 the speed-up over the plain row, and whether the facts equal the plain row's.

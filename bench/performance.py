@@ -93,7 +93,7 @@ async def overhead(delay_s: float, rounds: int) -> dict[str, float]:
         endpoint = endpoint_for(stub)
         extractor = Extractor(config, backend=StaticBackend(endpoint))
         client = openai.AsyncOpenAI(base_url=stub.base_url, api_key="not-needed", max_retries=0)
-        bare = instructor.from_openai(client, mode=instructor.Mode.JSON)
+        bare = instructor.from_openai(client, mode=instructor.Mode.JSON_SCHEMA)  # the mode llama_json uses
         ours, theirs = [], []
         for _ in range(rounds):
             for article in SEED:

@@ -308,8 +308,8 @@ class BatchRunner:
         return result
 
     def _write_facts(self, facts: ArticleFacts, writer: JsonlWriter) -> None:
-        # pydantic's own serialiser: this runs in a thread but holds the GIL, so it is
-        # time the event loop waits (json.dumps of model_dump took several times longer)
+        # pydantic's own serialiser: this runs in a thread but holds the GIL, so its time
+        # is time the event loop waits
         write_atomic(self.outdir / ARTICLES / f"{facts.article.id}.json", facts.model_dump_json(indent=2) + "\n")
         writer.write_line(facts.model_dump_json())
 

@@ -62,7 +62,6 @@ class Grounder:
     def __init__(self, text: str) -> None:
         self.text = text
         self._folded: FoldedText | None = None
-        self._clauses: dict[tuple[int, int], tuple[int, int]] = {}
         self._bounds: tuple[list[int], list[int]] | None = None
 
     @property
@@ -101,10 +100,7 @@ class Grounder:
 
     def sentence_around(self, start: int, end: int) -> Evidence:
         """The clause holding ``text[start:end]``, cut at sentence punctuation or bullets."""
-        span = self._clauses.get((start, end))
-        if span is None:
-            span = self._clauses[(start, end)] = self._clause(start, end)
-        left, right = span
+        left, right = self._clause(start, end)
         return Evidence(text=self.text[left:right], start=left, end=right)
 
     def _clause(self, start: int, end: int) -> tuple[int, int]:
@@ -131,8 +127,7 @@ def _clause_bounds(text: str) -> tuple[list[int], list[int]]:
     lefts: list[int] = []
     rights: list[int] = []
     for match in _CLAUSE_MARK.finditer(text):
-        mark = match.group()
         rights.append(match.start())
-        if mark != " [":
+        if match.group() != " [":
             lefts.append(match.end())
     return sorted(lefts), rights

@@ -207,8 +207,7 @@ def test_recorded_answers_cover_every_seed_pass() -> None:
 
 async def test_article_text_reaches_the_model_verbatim_even_with_template_syntax(tmp_path: Path) -> None:
     """Instructor renders messages as Jinja templates when given a validation context;
-    the pipeline must not let it: ``{{ 7*7 }}`` stays as written, ``{%`` breaks nothing,
-    and the figure ids are still checked against the numbered list."""
+    the pipeline must not let it: ``{{ 7*7 }}`` stays as written and ``{%`` breaks nothing."""
     from extractor.config import Config
     from extractor.llm import Endpoint
     from extractor.pipeline import Extractor
@@ -236,3 +235,35 @@ async def test_article_text_reaches_the_model_verbatim_even_with_template_syntax
         assert "{{ 7*7 }}" in system and "{% if %}" in system and "{# 注 #}" in system
         assert request["messages"][1]["content"].endswith("\n")  # the prompt file's last newline too
     assert facts.article.text == text
+
+
+async def test_figure_ids_are_still_checked_without_instructor_context() -> None:
+    """The validation context reaches the validators around instructor (not through it):
+    a label for a figure that was not shown is re-asked, then fails; shown, it passes."""
+    import copy
+
+    from extractor.config import Config
+    from extractor.drafts import MetricLabels
+    from extractor.llm import Endpoint, ModelCaller, ValidationFailed
+
+    answer = copy.deepcopy(next(a for (_, kind), a in recorded_answers().items() if kind == "metrics"))
+    label = {"id": 7, "subject": "微众银行", "metric": "revenue", "name": "营收", "period": None}
+    answer["choices"][0]["message"]["content"] = json.dumps({"metrics": [label]}, ensure_ascii=False)
+    sent: list[dict] = []
+
+    def respond(request: dict) -> dict:
+        sent.append(request)
+        return answer
+
+    messages = [{"role": "system", "content": "文章"}, {"role": "user", "content": "任务"}]
+    with StubEndpoint(respond) as stub:
+        endpoint = Endpoint(base_url=stub.base_url, model=MODEL_NAME, identity="stub", provider="stub")
+        caller = ModelCaller(Config(mode="llama_json", max_attempts=1, max_reasks=1), endpoint)
+        try:
+            with pytest.raises(ValidationFailed):
+                await caller.call(MetricLabels, messages, context={"candidate_ids": {1, 2}})
+            assert len(sent) == 2  # the first answer and one re-ask
+            result = await caller.call(MetricLabels, messages, context={"candidate_ids": {7}})
+        finally:
+            await caller.aclose()
+    assert [label.id for label in result.value.metrics] == [7]
