@@ -19,8 +19,8 @@ from typing import Any, TypeVar
 import httpx2
 import instructor
 import openai
-import openai.resources.chat  # noqa: F401  (openai imports it lazily, ~0.5 s: not on the event loop)
 from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
+from openai.types.chat import ChatCompletion
 from pydantic import BaseModel
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, stop_after_delay
 
@@ -164,12 +164,29 @@ class ModelCaller:
             timeout=config.timeout_s,
             http_client=http,
         )
-        self._client = instructor.from_openai(self._openai, mode=_MODES[self.mode])
+        mode = _MODES[self.mode]
+        self._client = instructor.AsyncInstructor(
+            client=self._openai,
+            create=instructor.patch(create=self._post_completion, mode=mode),
+            mode=mode,
+            provider=instructor.Provider.OPENAI,
+        )
         self._client.on("completion:response", self._on_response)
         self._client.on("completion:error", self._on_error)
 
     async def aclose(self) -> None:
         await self._openai.close()
+
+    async def _post_completion(self, *, extra_body: dict[str, Any] | None = None, **params: Any) -> ChatCompletion:
+        """The request step: the body exactly as built, posted by the openai client.
+
+        ``chat.completions.create`` would first walk the body through openai's type-driven
+        transform, an identity for plain JSON messages that cost ~0.9 ms a request here
+        (most of a CPU-bound batch's own time at 64 requests in flight). Same wire body:
+        ``extra_body`` replaces top-level keys, as openai merges it.
+        """
+        body = {**params, **(extra_body or {})}
+        return await self._openai.post("/chat/completions", body=body, cast_to=ChatCompletion)
 
     def _request_kwargs(
         self, response_model: type[BaseModel], messages: list[dict[str, str]], max_items: int | None = None
