@@ -88,6 +88,7 @@ class CallResult:
     truncated: bool = False  # cut at max_tokens; only the complete items were kept
 
 
+_CONNECTIONS_PER_POOL = 16
 _RETRYABLE_STATUS = {408, 409, 429, 500, 502, 503, 504}
 
 
@@ -153,20 +154,29 @@ class ModelCaller:
         self.config = config
         self.endpoint = endpoint
         self.mode = config.resolved_mode
-        http = httpx2.AsyncClient(
-            limits=httpx2.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
-            timeout=config.timeout_s,
-        )
-        self._openai = openai.AsyncOpenAI(
-            base_url=endpoint.base_url,
-            api_key=endpoint.api_key or "not-needed",
-            max_retries=0,
-            timeout=config.timeout_s,
-            http_client=http,
-        )
+        # Several small connection pools instead of one: httpcore scans every pooled
+        # connection on each request and each release, so with 64 in flight one pool
+        # scans four times as many as a pool of 16 (py-spy: the pool's share of the
+        # CPU fell from 12% to 7% at 64 in flight). A request takes the least busy pool.
+        pools = -(-max_connections // _CONNECTIONS_PER_POOL)
+        per_pool = -(-max_connections // pools)
+        self._pools = [
+            openai.AsyncOpenAI(
+                base_url=endpoint.base_url,
+                api_key=endpoint.api_key or "not-needed",
+                max_retries=0,
+                timeout=config.timeout_s,
+                http_client=httpx2.AsyncClient(
+                    limits=httpx2.Limits(max_connections=per_pool, max_keepalive_connections=per_pool),
+                    timeout=config.timeout_s,
+                ),
+            )
+            for _ in range(pools)
+        ]
+        self._busy = [0] * pools  # requests in flight per pool
         mode = _MODES[self.mode]
         self._client = instructor.AsyncInstructor(
-            client=self._openai,
+            client=self._pools[0],
             create=instructor.patch(create=self._post_completion, mode=mode),
             mode=mode,
             provider=instructor.Provider.OPENAI,
@@ -175,18 +185,25 @@ class ModelCaller:
         self._client.on("completion:error", self._on_error)
 
     async def aclose(self) -> None:
-        await self._openai.close()
+        for pool in self._pools:
+            await pool.close()
 
     async def _post_completion(self, *, extra_body: dict[str, Any] | None = None, **params: Any) -> ChatCompletion:
-        """The request step: the body exactly as built, posted by the openai client.
+        """The request step: the body exactly as built, posted by the openai client of the
+        least busy connection pool.
 
         ``chat.completions.create`` would first walk the body through openai's type-driven
         transform, an identity for plain JSON messages that cost ~0.9 ms a request here
-        (most of a CPU-bound batch's own time at 64 requests in flight). Same wire body:
+        (about a tenth of the batch's CPU at 64 requests in flight). Same wire body:
         ``extra_body`` replaces top-level keys, as openai merges it.
         """
         body = {**params, **(extra_body or {})}
-        return await self._openai.post("/chat/completions", body=body, cast_to=ChatCompletion)
+        pool = min(range(len(self._pools)), key=self._busy.__getitem__)
+        self._busy[pool] += 1
+        try:
+            return await self._pools[pool].post("/chat/completions", body=body, cast_to=ChatCompletion)
+        finally:
+            self._busy[pool] -= 1
 
     def _request_kwargs(
         self, response_model: type[BaseModel], messages: list[dict[str, str]], max_items: int | None = None

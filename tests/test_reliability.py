@@ -267,3 +267,25 @@ async def test_figure_ids_are_still_checked_without_instructor_context() -> None
         finally:
             await caller.aclose()
     assert [label.id for label in result.value.metrics] == [7]
+
+
+async def test_requests_spread_over_connection_pools_within_the_bound() -> None:
+    """Requests in flight use every connection pool (a single pool would stop at 16
+    connections here) and never more connections than the caller's bound."""
+    import asyncio
+
+    from extractor.config import Config
+    from extractor.drafts import ActionsDraft
+    from extractor.llm import Endpoint, ModelCaller
+
+    answer = next(a for (_, kind), a in recorded_answers().items() if kind == "actions")
+    messages = [{"role": "system", "content": "文章"}, {"role": "user", "content": "任务"}]
+    with StubEndpoint(lambda _: answer, delay_s=0.3) as stub:
+        endpoint = Endpoint(base_url=stub.base_url, model=MODEL_NAME, identity="stub", provider="stub")
+        caller = ModelCaller(Config(mode="llama_json", max_attempts=1), endpoint, max_connections=32)
+        try:
+            results = await asyncio.gather(*(caller.call(ActionsDraft, messages) for _ in range(48)))
+        finally:
+            await caller.aclose()
+    assert len(results) == 48 and stub.stats.requests == 48
+    assert stub.stats.max_open_connections == 32
