@@ -12,7 +12,6 @@ import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import compress
 
 from .models import Evidence
@@ -29,12 +28,17 @@ def _fold(char: str) -> str:
     return unicodedata.normalize("NFKC", char).casefold()
 
 
-@lru_cache(maxsize=16384)
-def _folded(char: str) -> str:
-    """What one character becomes in folded text ("" for spaces and punctuation)."""
-    if _is_skippable(char):
-        return ""
-    return "".join(piece for piece in _fold(char) if not _is_skippable(piece))
+class _FoldedChars(dict[str, str]):
+    """What each character becomes in folded text ("" for spaces and punctuation),
+    worked out on first sight; a plain dict lookup after that."""
+
+    def __missing__(self, char: str) -> str:
+        kept = "" if _is_skippable(char) else _fold(char)
+        folded = self[char] = "".join(piece for piece in kept if not _is_skippable(piece))
+        return folded
+
+
+_FOLDED = _FoldedChars()
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,7 @@ class FoldedText:
 
     @classmethod
     def of(cls, text: str) -> FoldedText:
-        pieces = list(map(_folded, text))
+        pieces = list(map(_FOLDED.__getitem__, text))
         folded = "".join(pieces)
         if len(folded) == len(text) - pieces.count(""):  # every kept char folds to one char
             return cls(folded, tuple(compress(range(len(text)), pieces)))

@@ -128,6 +128,7 @@ class Normaliser:
         self._regulators: list[str] = []
         self._institution_names: set[str] = set()
         self._text_key = _key(self.text)
+        self._periods: dict[tuple[str | None, bool], tuple[str | None, str | None]] = {}
 
     # -- shared helpers --------------------------------------------------------------
 
@@ -322,7 +323,8 @@ class Normaliser:
         if subject is None:
             self.warnings.append(f"metric dropped, no subject named in the article for {candidate.raw!r}")
             return None
-        clause = self.grounder.sentence_around(candidate.start, candidate.end).text
+        around = self.grounder.sentence_around(candidate.start, candidate.end)
+        clause = around.text
         proposed = strip_marks(label.name).strip() if label else ""
         if written is not None:
             metric, name = written
@@ -342,7 +344,7 @@ class Normaliser:
         period_text = period_before(self.text, candidate.start)
         if period_text is None and label and label.period and label.period.strip() in clause:
             period_text = label.period.strip()
-        start, end = parse_period(period_text, self.article.published_at, point=metric in POINT_METRICS)
+        start, end = self._period(period_text, point=metric in POINT_METRICS)
         return FinancialMetric(
             subject=subject,
             metric=metric,
@@ -355,8 +357,15 @@ class Normaliser:
             period_start=start,
             period_end=end,
             period_text=period_text,
-            evidence=[self.grounder.sentence_around(candidate.start, candidate.end)],
+            evidence=[around],
         )
+
+    def _period(self, text: str | None, *, point: bool) -> tuple[str | None, str | None]:
+        """parse_period, once per phrase in this article (its figures share a few)."""
+        key = (text, point)
+        if key not in self._periods:
+            self._periods[key] = parse_period(text, self.article.published_at, point=point)
+        return self._periods[key]
 
     def _metric_subject(self, proposed: str | None, position: int) -> str | None:
         """Who a figure is about: the entity named nearest before it in its sentence;

@@ -96,6 +96,8 @@ _UNIT = "|".join(re.escape(u) for u in _UNIT_WORDS)
 _COUNT = "|".join(_COUNT_WORDS)
 _PART = rf"(?P<num{{i}}>{_NUM})(?P<rest{{i}}>(?:余|多)?(?:{_MULT})?(?:余|多)?(?:{_CUR}|{_UNIT}|{_COUNT})?)"
 _SEP = "|".join(re.escape(s) for s in _RANGE_SEPARATORS)
+# 余/多, a multiplier (alternatives in _MULTIPLIERS' order: 万亿 before 万), 余/多, a unit
+_REST_RE = re.compile(rf"(?P<more>[余多])?(?P<mult>{_MULT})?(?P<more_after>[余多])?(?P<unit>.*)", re.S)
 _FIGURE_RE = re.compile(
     rf"^(?P<pre>{'|'.join(_PREFIX_QUALIFIERS)})?"
     + _PART.format(i=1)
@@ -160,25 +162,13 @@ def _number(num: str) -> float:
 
 def _scale_and_unit(rest: str) -> tuple[float, str | None, bool]:
     """Split what follows a number into (multiplier, unit, has 余/多)."""
-    more = False
-    if rest and rest[0] in "余多":
-        more, rest = True, rest[1:]
-    scale = 1.0
-    for word, factor in _MULTIPLIERS.items():
-        if rest.startswith(word):
-            scale, rest = factor, rest[len(word) :]
-            break
-    if rest and rest[0] in "余多":
-        more, rest = True, rest[1:]
-    unit: str | None = None
-    if rest:
-        if rest in _CURRENCIES:
-            unit = _CURRENCIES[rest]
-        elif rest in _UNIT_CODES:
-            unit = _UNIT_CODES[rest]
-        else:
-            unit = rest
-    return scale, unit, more
+    parts = _REST_RE.match(rest)
+    assert parts is not None  # every part is optional
+    scale = _MULTIPLIERS[parts["mult"]] if parts["mult"] else 1.0
+    unit: str | None = parts["unit"] or None
+    if unit is not None:
+        unit = _CURRENCIES.get(unit) or _UNIT_CODES.get(unit) or unit
+    return scale, unit, bool(parts["more"] or parts["more_after"])
 
 
 def _clean(value: float) -> float:
@@ -224,7 +214,11 @@ def _has_cn_value(match: re.Match[str]) -> bool:
 
 _SCAN_NUM = rf"(?:\d[\d,，]*(?:\.\d+)?|[{_DIGITS}十百千]+[{_DIGITS}十百千万亿]*|[百千](?=万|亿))"
 _SCAN_PART = rf"{_SCAN_NUM}(?:余|多)?(?:{_MULT})?(?:余|多)?(?:{_CUR}|{_UNIT}|{_COUNT})?"
+# The lookahead names every character a figure can start with, so the scan skips the
+# rest of the text at once instead of trying each alternative at every position.
+_SCAN_FIRST = "".join(sorted({word[0] for word in _PREFIX_QUALIFIERS})) + _DIGITS + "十百千"
 _SCAN_RE = re.compile(
+    rf"(?=[\d{_SCAN_FIRST}])"
     rf"(?P<pre>{'|'.join(_PREFIX_QUALIFIERS)})?"
     rf"(?P<body>{_SCAN_PART}(?:(?:{_SEP}){_SCAN_PART})?)"
     rf"(?P<post>以上|左右|以下|\+(?!\d))?"
@@ -232,7 +226,7 @@ _SCAN_RE = re.compile(
 # A number followed by these is a date, a time or a duration, not a figure.
 _DATE_OR_TIME = re.compile(r"\d{4}[-/.]\d{1,2}(?:[-/.]\d{1,2})?|\d{1,2}:\d{2}(?::\d{2})?")
 _CN_RUN = re.compile(rf"[{_CN_NUM_CHARS}]+")
-_NOT_FIGURE_AFTER = re.compile(r"^(?:年|月|日|号|季度|时|点|分钟|秒|周|天|岁|个月|小时)")
+_NOT_FIGURE_AFTER = re.compile(r"年|月|日|号|季度|时|点|分钟|秒|周|天|岁|个月|小时")  # .match at a position
 
 
 def _is_part_of_a_name(text: str, start: int, end: int, figure: Figure) -> bool:
@@ -263,7 +257,7 @@ def find_figures(text: str) -> Iterator[Candidate]:
     folded = _DATE_OR_TIME.sub(lambda m: " " * len(m.group()), folded)
     for match in _SCAN_RE.finditer(folded):
         body = match["body"]
-        if _NOT_FIGURE_AFTER.match(folded[match.end("body") :]) and not match["post"]:
+        if not match["post"] and _NOT_FIGURE_AFTER.match(folded, match.end("body")):
             continue
         if folded[match.start() - 1 : match.start()] == "第":
             continue  # ordinals

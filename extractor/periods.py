@@ -197,6 +197,7 @@ def parse_date(text: str | None, published_at: str | None = None) -> str | None:
 
 # Period phrases as they stand before a figure: 2024年末, 截至2025年6月末, 前三季度 …
 _PERIOD_PHRASE = re.compile(
+    r"(?=[截\d今去前上本第一二三四下年])"  # every character a phrase can start with: skip the rest fast
     r"(?:截至|截止|截止到)?"
     r"(?:(?:\d{4}年|今年|去年|前年|上年|本年)(?:度)?"
     r"(?:前三季度|第?[一二三四1-4]季度|[上下]半年|\d{1,2}月(?:末|底|份)?|末|底|初)?"

@@ -179,8 +179,9 @@ def metric_from_context(
     caller has them already; otherwise the figures before this one are found again.
     """
     after = text[end : end + 6]
+    right_after = after.lstrip()
     for word, metric in _AFTER:
-        if after.lstrip().startswith(word) and unit_fits(metric, unit):
+        if right_after.startswith(word) and unit_fits(metric, unit):
             return metric, word
     for word, metric in _AFTER_NEAR:
         if word in after and unit_fits(metric, unit):
@@ -196,9 +197,7 @@ def metric_from_context(
     fitting = _ranks_fitting(unit)
     hits = _keyword_hits(text)
     latest: dict[int, tuple[int, int]] = {}  # keyword rank → its last (start, end) before the figure
-    for at, stop, rank in hits[bisect_left(hits, (lo, -1, -1)) :]:
-        if at >= start:
-            break
+    for at, stop, rank in hits[bisect_left(hits, (lo, -1, -1)) : bisect_left(hits, (start, -1, -1))]:
         if stop <= start and rank in fitting and at not in attached:
             latest[rank] = (at, stop)
     for floor in (since_last, lo):  # words since the previous figure first, then the sentence
@@ -450,7 +449,7 @@ def product_type_from_name(name: str) -> ProductType | None:
 
 
 # "主要产品包括个人端的微粒贷、微车贷及企业端的微众企业+": a named list of products.
-_PRODUCT_LIST = re.compile(r"(?:主要|核心|旗下)?产品(?:包括|包含|涵盖|有)[:：]?")
+_PRODUCT_LIST = re.compile(r"(?=[主核旗产])(?:主要|核心|旗下)?产品(?:包括|包含|涵盖|有)[:：]?")
 _LIST_END = re.compile(r"[，,。；;！？!?\n\[]|等")
 _LIST_SPLIT = re.compile(r"、|以及|和|及|与|或")
 _PARENTHESES = re.compile(r"[（(][^（）()]*[)）]")
