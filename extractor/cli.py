@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import signal
@@ -93,6 +94,7 @@ def run(
         finally:
             await extractor.aclose()
 
+    _settle_heap()
     try:
         with bar:
             result = asyncio.run(go())
@@ -105,6 +107,21 @@ def run(
     summary = json.loads((outdir / "summary.json").read_text(encoding="utf-8"))
     _print_summary(summary, outdir)
     raise typer.Exit(1 if getattr(result, "failed", 0) else 0)
+
+
+def _settle_heap() -> None:
+    """Keep the garbage collector off the event loop during a batch.
+
+    After importing openai, instructor and pydantic the interpreter holds a large heap
+    that lives as long as the process, and every full collection walked all of it while
+    every request in flight waited: three full collections in a 500-article run at 64 in
+    flight, up to 148 ms each (gc.callbacks). Frozen, it is never scanned again; young
+    collections every 10,000 allocations instead of 700 (same run: 779 → 176 ms of
+    collection, none of it full).
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 20)
 
 
 def _dry_run(inputs: list[Path], limit: int | None) -> None:
