@@ -30,7 +30,8 @@ def _fold(char: str) -> str:
 
 class _FoldedChars(dict[str, str]):
     """What each character becomes in folded text ("" for spaces and punctuation),
-    worked out on first sight; a plain dict lookup after that."""
+    worked out on first sight; a plain dict lookup after that (bounded by the characters
+    that exist)."""
 
     def __missing__(self, char: str) -> str:
         kept = "" if _is_skippable(char) else _fold(char)

@@ -269,6 +269,14 @@ async def test_figure_ids_are_still_checked_without_instructor_context() -> None
     assert [label.id for label in result.value.metrics] == [7]
 
 
+@pytest.mark.parametrize("bound", [1, 10, 16, 17, 33, 64, 100])
+def test_connection_pools_hold_exactly_the_bound_in_pools_of_at_most_16(bound: int) -> None:
+    from extractor.llm import pool_sizes
+
+    sizes = pool_sizes(bound)
+    assert sum(sizes) == bound and max(sizes) <= 16 and max(sizes) - min(sizes) <= 1
+
+
 async def test_requests_spread_over_connection_pools_within_the_bound() -> None:
     """Requests in flight use every connection pool (a single pool would stop at 16
     connections here) and never more connections than the caller's bound."""
