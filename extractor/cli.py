@@ -40,7 +40,9 @@ def _config(
 def run(
     inputs: Annotated[list[Path], typer.Argument(help="files or folders of articles")],
     outdir: Annotated[Path, typer.Option("-o", "--out", help="output folder")] = Path("out"),
-    concurrency: Annotated[int, typer.Option(min=1, max=512, help="articles in flight at once")] = 1,
+    concurrency: Annotated[
+        int, typer.Option(min=1, max=512, help="articles in flight at once, and requests on the wire at most")
+    ] = 1,
     rpm: Annotated[float | None, typer.Option(min=0.1, help="at most this many article starts per minute")] = None,
     model: Annotated[str | None, typer.Option(help="model name at the endpoint")] = None,
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint; default: embedded model")] = None,
@@ -60,7 +62,7 @@ def run(
     from .pipeline import Extractor
 
     config = _config(base_url, model, no_cache, mode, timeout)
-    extractor = Extractor(config)
+    extractor = Extractor(config, max_requests=concurrency)
     interactive = err.is_terminal
     bar = Progress(
         TextColumn("[bold]extracting"),

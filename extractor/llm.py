@@ -8,6 +8,7 @@ retried blindly. Token usage of every attempt, failed ones included, is counted.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import random
@@ -152,6 +153,10 @@ class ModelCaller:
 
     def __init__(self, config: Config, endpoint: Endpoint, *, max_connections: int = 64) -> None:
         self.config = config
+        # Requests on the wire at once, one per connection. Waiting here (not in one
+        # pool's queue) lets a request take whichever pool frees first, and its timeout
+        # starts when it is sent.
+        self._in_flight = asyncio.Semaphore(max_connections)
         self.endpoint = endpoint
         self.mode = config.resolved_mode
         # Several small connection pools instead of one: httpcore scans every pooled
@@ -200,12 +205,13 @@ class ModelCaller:
         ``extra_body`` replaces top-level keys, as openai merges it.
         """
         body = {**params, **(extra_body or {})}
-        pool = min(range(len(self._pools)), key=self._busy.__getitem__)
-        self._busy[pool] += 1
-        try:
-            return await self._pools[pool].post("/chat/completions", body=body, cast_to=ChatCompletion)
-        finally:
-            self._busy[pool] -= 1
+        async with self._in_flight:
+            pool = min(range(len(self._pools)), key=self._busy.__getitem__)
+            self._busy[pool] += 1
+            try:
+                return await self._pools[pool].post("/chat/completions", body=body, cast_to=ChatCompletion)
+            finally:
+                self._busy[pool] -= 1
 
     def _request_kwargs(
         self, response_model: type[BaseModel], messages: list[dict[str, str]], max_items: int | None = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, TypeVar
@@ -33,6 +34,7 @@ from .numbers import Candidate, find_figures
 from .prompting import MARK, PromptSet, build_messages, load_prompts
 
 D = TypeVar("D", bound=Draft)
+T = TypeVar("T")
 
 
 def marked_text(text: str, chunk: Chunk, candidates: dict[int, Candidate]) -> str:
@@ -49,6 +51,18 @@ def marked_text(text: str, chunk: Chunk, candidates: dict[int, Candidate]) -> st
     return "".join(pieces)
 
 
+async def _together(calls: list[Coroutine[Any, Any, T]]) -> list[T]:
+    """All of them at once; when one fails, the others are cancelled (not left running)."""
+    tasks = [asyncio.ensure_future(call) for call in calls]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
 @dataclass
 class Drafts:
     """Everything the model said about one article, gathered over pieces and passes."""
@@ -63,13 +77,15 @@ class Drafts:
     calls: int = 0
     cache_hits: int = 0
     warnings: list[str] = field(default_factory=list)
+    cut: set[str] = field(default_factory=set)  # passes whose answer was cut at max_tokens
 
 
 class Extractor:
     """Holds the backend, HTTP client and cache for many articles (one event loop)."""
 
-    def __init__(self, config: Config | None = None, *, backend: Backend | None = None) -> None:
+    def __init__(self, config: Config | None = None, *, backend: Backend | None = None, max_requests: int = 64) -> None:
         self.config = config or Config.from_env()
+        self.max_requests = max_requests  # on the wire at once, over all articles and passes
         self.prompts: PromptSet = load_prompts()
         self._backend = backend
         self._caller: ModelCaller | None = None
@@ -84,7 +100,7 @@ class Extractor:
                 backend = self._backend or choose_backend(self.config)
                 self._backend = backend
                 self._endpoint = await asyncio.to_thread(backend.start)
-                self._caller = ModelCaller(self.config, self._endpoint)
+                self._caller = ModelCaller(self.config, self._endpoint, max_connections=self.max_requests)
             return self._endpoint
 
     async def extract(self, article: Article | str | Any) -> ArticleFacts:
@@ -133,7 +149,7 @@ class Extractor:
         drafts.calls += 1
         assert isinstance(result.value, model)
         if result.truncated:
-            drafts.warnings.append(f"{model.__name__}: answer cut at max_tokens, only its complete items kept")
+            drafts.cut.add(model.__name__)
         elif self._cache is not None and key is not None:
             self._cache.put(key, result.value.model_dump(mode="json"))
         return result.value
@@ -160,18 +176,30 @@ class Extractor:
                     published_at=article.published_at,
                 )
 
-            entities = await self._ask(endpoint, EntitiesDraft, messages("entities"), drafts)
-            drafts.institutions += entities.institutions
-            drafts.products += entities.products
             in_chunk = {n for n, c in candidates.items() if c.start >= chunk.start and c.end <= chunk.end}
+            passes = [
+                self._ask(endpoint, EntitiesDraft, messages("entities"), drafts),
+                self._ask(endpoint, ActionsDraft, messages("actions"), drafts),
+            ]
             if in_chunk:
                 context = {"candidate_ids": in_chunk}
-                labels = await self._ask(
-                    endpoint, MetricLabels, messages("metrics"), drafts, context, max_items=len(in_chunk)
+                passes.insert(
+                    1,
+                    self._ask(endpoint, MetricLabels, messages("metrics"), drafts, context, max_items=len(in_chunk)),
                 )
-                drafts.labels += labels.metrics
-            actions = await self._ask(endpoint, ActionsDraft, messages("actions"), drafts)
+            if endpoint.serial:  # one after another: the server reuses the article's prompt prefix
+                answers = [await ask for ask in passes]
+            else:  # the passes do not depend on each other
+                answers = await _together(passes)
+            entities, actions = answers[0], answers[-1]
+            drafts.institutions += entities.institutions
+            drafts.products += entities.products
+            if in_chunk:
+                drafts.labels += answers[1].metrics
             drafts.actions += actions.actions
+        for model in (EntitiesDraft, MetricLabels, ActionsDraft):  # in pass order, however they finished
+            if model.__name__ in drafts.cut:
+                drafts.warnings.append(f"{model.__name__}: answer cut at max_tokens, only its complete items kept")
         return drafts
 
     def _build(self, article: Article, drafts: Drafts, endpoint: Endpoint, began: float) -> ArticleFacts:

@@ -297,3 +297,45 @@ async def test_requests_spread_over_connection_pools_within_the_bound() -> None:
             await caller.aclose()
     assert len(results) == 48 and stub.stats.requests == 48
     assert stub.stats.max_open_connections == 32
+
+
+@pytest.mark.parametrize("serial", [False, True])
+async def test_an_articles_passes_go_together_unless_the_endpoint_is_serial(serial: bool) -> None:
+    """Entities, figure labels and actions do not depend on each other: sent at once; a
+    serial endpoint (the embedded server) gets them one after another, in pass order."""
+    from extractor.config import Config
+    from extractor.llm import Endpoint
+    from extractor.pipeline import Extractor
+
+    from .conftest import StaticBackend
+
+    with StubEndpoint(answer_from_recordings, delay_s=0.2) as stub:
+        endpoint = Endpoint(base_url=stub.base_url, model=MODEL_NAME, identity="stub", serial=serial)
+        extractor = Extractor(Config(mode="llama_json", cache=False, max_attempts=1), backend=StaticBackend(endpoint))
+        try:
+            facts = await extractor.extract(SEED[1])
+        finally:
+            await extractor.aclose()
+    assert stub.stats.requests == 3 and facts.metrics
+    assert stub.stats.max_in_flight == (1 if serial else 3)
+
+
+async def test_requests_in_flight_never_exceed_the_extractors_bound() -> None:
+    import asyncio
+
+    from extractor.config import Config
+    from extractor.llm import Endpoint
+    from extractor.pipeline import Extractor
+
+    from .conftest import StaticBackend
+
+    with StubEndpoint(answer_from_recordings, delay_s=0.2) as stub:
+        endpoint = Endpoint(base_url=stub.base_url, model=MODEL_NAME, identity="stub")
+        config = Config(mode="llama_json", cache=False, max_attempts=1)
+        extractor = Extractor(config, backend=StaticBackend(endpoint), max_requests=2)
+        try:
+            results = await asyncio.gather(*(extractor.extract(article) for article in SEED[:3]))
+        finally:
+            await extractor.aclose()
+    assert len(results) == 3 and stub.stats.requests >= 8  # articles without figures ask twice
+    assert stub.stats.max_in_flight == 2 and stub.stats.max_open_connections <= 2

@@ -41,6 +41,8 @@ class Stats:
     faults: Counter[str] = field(default_factory=Counter)
     open_connections: int = 0
     max_open_connections: int = 0
+    in_flight: int = 0  # requests received and not yet answered
+    max_in_flight: int = 0
 
 
 class StubEndpoint:
@@ -124,6 +126,14 @@ class StubEndpoint:
 
     async def _complete(self, request: dict[str, Any], writer: asyncio.StreamWriter) -> bool:
         self.stats.requests += 1
+        self.stats.in_flight += 1
+        self.stats.max_in_flight = max(self.stats.max_in_flight, self.stats.in_flight)
+        try:
+            return await self._answer(request, writer)
+        finally:
+            self.stats.in_flight -= 1
+
+    async def _answer(self, request: dict[str, Any], writer: asyncio.StreamWriter) -> bool:
         fault = self._random.choice(self.faults) if self._random.random() < self.fault_rate else None
         if self.delay_s:
             await asyncio.sleep(self.delay_s)
