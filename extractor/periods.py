@@ -204,6 +204,7 @@ _PERIOD_PHRASE = re.compile(
     r"|前三季度|第?[一二三四]季度|[上下]半年|\d{1,2}月(?:末|底)|年末|年底|年初)"
 )
 _CLAUSE_STOPS = "。！？!?；;\n"
+_DECIMAL = re.compile(r"\d")  # str.isdecimal's characters (Unicode Nd)
 
 
 def period_before(text: str, position: int, *, window: int = 60) -> str | None:
@@ -222,7 +223,7 @@ def period_before(text: str, position: int, *, window: int = 60) -> str | None:
         if "以来" not in text[match.end() : match.end() + 8]  # 自2015年上线以来: a start, not the period
     ]
     for match in reversed(phrases):
-        if not any(char.isdecimal() for char in text[match.end() : position]):
+        if not _DECIMAL.search(text, match.end(), position):
             return match.group()
     # 截至2025年6月末,不良率由2024年末的1.44%升至1.57%: the nearer period belongs to the
     # other figure, and the one that opens the sentence covers the rest

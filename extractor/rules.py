@@ -216,15 +216,14 @@ def nearest_name(text: str, start: int, names: Iterable[str]) -> str | None:
     sentence_lo = sentence_start(text, start, window=120)
     clause_lo = max(sentence_lo, *(text.rfind(mark, sentence_lo, start) + 1 for mark in ",，;；"))
     for lo in (clause_lo, sentence_lo):
-        window = text[lo:start]
         mentions = []
         for name in names:
-            at = window.find(name)
+            at = text.find(name, lo, start)
             while at >= 0:
-                if not window.startswith("旗下", at + len(name)):
+                if not text.startswith("旗下", at + len(name), start):
                     mentions.append((at, -len(name), name))
                     break
-                at = window.find(name, at + 1)
+                at = text.find(name, at + 1, start)
         if mentions:
             return min(mentions)[2]
     return None
