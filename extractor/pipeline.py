@@ -51,6 +51,18 @@ def marked_text(text: str, chunk: Chunk, candidates: dict[int, Candidate]) -> st
     return "".join(pieces)
 
 
+async def _one_by_one(calls: list[Coroutine[Any, Any, T]]) -> list[T]:
+    """Each after the one before; when one fails, the rest are closed unstarted."""
+    done: list[T] = []
+    try:
+        for call in calls:
+            done.append(await call)
+    finally:
+        for call in calls[len(done) + 1 :]:
+            call.close()
+    return done
+
+
 async def _together(calls: list[Coroutine[Any, Any, T]]) -> list[T]:
     """All of them at once; when one fails, the others are cancelled (not left running)."""
     tasks = [asyncio.ensure_future(call) for call in calls]
@@ -177,20 +189,16 @@ class Extractor:
                 )
 
             in_chunk = {n for n, c in candidates.items() if c.start >= chunk.start and c.end <= chunk.end}
-            passes = [
-                self._ask(endpoint, EntitiesDraft, messages("entities"), drafts),
-                self._ask(endpoint, ActionsDraft, messages("actions"), drafts),
-            ]
+            passes = [self._ask(endpoint, EntitiesDraft, messages("entities"), drafts)]
             if in_chunk:
                 context = {"candidate_ids": in_chunk}
-                passes.insert(
-                    1,
-                    self._ask(endpoint, MetricLabels, messages("metrics"), drafts, context, max_items=len(in_chunk)),
+                passes.append(
+                    self._ask(endpoint, MetricLabels, messages("metrics"), drafts, context, max_items=len(in_chunk))
                 )
-            if endpoint.serial:  # one after another: the server reuses the article's prompt prefix
-                answers = [await ask for ask in passes]
-            else:  # the passes do not depend on each other
-                answers = await _together(passes)
+            passes.append(self._ask(endpoint, ActionsDraft, messages("actions"), drafts))
+            # the passes do not depend on each other; a serial server takes them in order
+            # and reuses the article's prompt prefix from one to the next
+            answers = await (_one_by_one(passes) if endpoint.serial else _together(passes))
             entities, actions = answers[0], answers[-1]
             drafts.institutions += entities.institutions
             drafts.products += entities.products

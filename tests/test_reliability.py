@@ -339,3 +339,36 @@ async def test_requests_in_flight_never_exceed_the_extractors_bound() -> None:
             await extractor.aclose()
     assert len(results) == 3 and stub.stats.requests >= 8  # articles without figures ask twice
     assert stub.stats.max_in_flight == 2 and stub.stats.max_open_connections <= 2
+
+
+async def test_a_failing_pass_stops_its_siblings_and_leaves_none_running() -> None:
+    """Together: the other passes are cancelled, not left sending requests for a failed
+    article. One by one: the passes after the failure never start."""
+    import asyncio
+
+    from extractor.pipeline import _one_by_one, _together
+
+    started: list[str] = []
+    cancelled: list[str] = []
+
+    async def step(name: str, *, fail: bool = False, wait_s: float = 0.0) -> str:
+        started.append(name)
+        try:
+            await asyncio.sleep(wait_s)
+        except asyncio.CancelledError:
+            cancelled.append(name)
+            raise
+        if fail:
+            raise ValueError(name)
+        return name
+
+    with pytest.raises(ValueError):
+        await _together([step("a", wait_s=5), step("b", fail=True), step("c", wait_s=5)])
+    assert sorted(cancelled) == ["a", "c"]
+
+    started.clear()
+    later = step("later")
+    with pytest.raises(ValueError):
+        await _one_by_one([step("first", fail=True), later])
+    assert started == ["first"] and later.cr_frame is None  # closed, never awaited
+    assert await _one_by_one([step("x"), step("y")]) == ["x", "y"]
