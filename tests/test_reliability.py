@@ -9,6 +9,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -17,9 +19,12 @@ from typer.testing import CliRunner
 from extractor.articles import Article, LoadError, load
 from extractor.backends.weights import MODEL_NAME
 from extractor.cli import app
+from extractor.config import Config
+from extractor.llm import Endpoint
 from extractor.output import read_jsonl
+from extractor.pipeline import Extractor
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, StaticBackend
 from .support.openai_stub import StubEndpoint
 from .support.recorded import answer_from_recordings, answer_with_fallback, recorded_answers, seed_variations
 
@@ -32,6 +37,18 @@ PLANTED_KEY = "sk-planted-0123456789abcdefSECRET"
 
 def variations(count: int) -> list[dict[str, str]]:
     return seed_variations(count)
+
+
+@asynccontextmanager
+async def stub_extractor(stub: StubEndpoint, *, serial: bool = False, **options: int) -> AsyncIterator[Extractor]:
+    """An Extractor on the stub endpoint, no cache, one attempt per request; closed after."""
+    endpoint = Endpoint(base_url=stub.base_url, model=MODEL_NAME, identity="stub", provider="stub", serial=serial)
+    config = Config(mode="llama_json", cache=False, max_attempts=1)
+    extractor = Extractor(config, backend=StaticBackend(endpoint), **options)
+    try:
+        yield extractor
+    finally:
+        await extractor.aclose()
 
 
 def write_jsonl(path: Path, records: list[dict[str, str]]) -> Path:
@@ -208,12 +225,6 @@ def test_recorded_answers_cover_every_seed_pass() -> None:
 async def test_article_text_reaches_the_model_verbatim_even_with_template_syntax(tmp_path: Path) -> None:
     """Instructor renders messages as Jinja templates when given a validation context;
     the pipeline must not let it: ``{{ 7*7 }}`` stays as written and ``{%`` breaks nothing."""
-    from extractor.config import Config
-    from extractor.llm import Endpoint
-    from extractor.pipeline import Extractor
-
-    from .conftest import StaticBackend
-
     seen: list[dict] = []
 
     def answer(request: dict) -> dict:
@@ -223,12 +234,8 @@ async def test_article_text_reaches_the_model_verbatim_even_with_template_syntax
     text = SEED[1].text + "\n模板{{ 7*7 }}与{% if %}原样保留, 营收{# 注 #}3亿元。"
     article = Article(**{**SEED[1].model_dump(), "id": "jinja", "text": text})
     with StubEndpoint(answer) as stub:
-        endpoint = Endpoint(base_url=stub.base_url, model=MODEL_NAME, identity="stub", provider="stub")
-        extractor = Extractor(Config(mode="llama_json", cache=False, max_attempts=1), backend=StaticBackend(endpoint))
-        try:
+        async with stub_extractor(stub) as extractor:
             facts = await extractor.extract(article)
-        finally:
-            await extractor.aclose()
     assert len(seen) == 3  # entities, figure labels, actions: none failed or was re-asked
     for request in seen:
         system = request["messages"][0]["content"]
@@ -242,9 +249,8 @@ async def test_figure_ids_are_still_checked_without_instructor_context() -> None
     a label for a figure that was not shown is re-asked, then fails; shown, it passes."""
     import copy
 
-    from extractor.config import Config
     from extractor.drafts import MetricLabels
-    from extractor.llm import Endpoint, ModelCaller, ValidationFailed
+    from extractor.llm import ModelCaller, ValidationFailed
 
     answer = copy.deepcopy(next(a for (_, kind), a in recorded_answers().items() if kind == "metrics"))
     label = {"id": 7, "subject": "微众银行", "metric": "revenue", "name": "营收", "period": None}
@@ -282,9 +288,8 @@ async def test_requests_spread_over_connection_pools_within_the_bound() -> None:
     connections here) and never more connections than the caller's bound."""
     import asyncio
 
-    from extractor.config import Config
     from extractor.drafts import ActionsDraft
-    from extractor.llm import Endpoint, ModelCaller
+    from extractor.llm import ModelCaller
 
     answer = next(a for (_, kind), a in recorded_answers().items() if kind == "actions")
     messages = [{"role": "system", "content": "文章"}, {"role": "user", "content": "任务"}]
@@ -303,19 +308,9 @@ async def test_requests_spread_over_connection_pools_within_the_bound() -> None:
 async def test_an_articles_passes_go_together_unless_the_endpoint_is_serial(serial: bool) -> None:
     """Entities, figure labels and actions do not depend on each other: sent at once; a
     serial endpoint (the embedded server) gets them one after another, in pass order."""
-    from extractor.config import Config
-    from extractor.llm import Endpoint
-    from extractor.pipeline import Extractor
-
-    from .conftest import StaticBackend
-
     with StubEndpoint(answer_from_recordings, delay_s=0.2) as stub:
-        endpoint = Endpoint(base_url=stub.base_url, model=MODEL_NAME, identity="stub", serial=serial)
-        extractor = Extractor(Config(mode="llama_json", cache=False, max_attempts=1), backend=StaticBackend(endpoint))
-        try:
+        async with stub_extractor(stub, serial=serial) as extractor:
             facts = await extractor.extract(SEED[1])
-        finally:
-            await extractor.aclose()
     assert stub.stats.requests == 3 and facts.metrics
     assert stub.stats.max_in_flight == (1 if serial else 3)
 
@@ -323,20 +318,9 @@ async def test_an_articles_passes_go_together_unless_the_endpoint_is_serial(seri
 async def test_requests_in_flight_never_exceed_the_extractors_bound() -> None:
     import asyncio
 
-    from extractor.config import Config
-    from extractor.llm import Endpoint
-    from extractor.pipeline import Extractor
-
-    from .conftest import StaticBackend
-
     with StubEndpoint(answer_from_recordings, delay_s=0.2) as stub:
-        endpoint = Endpoint(base_url=stub.base_url, model=MODEL_NAME, identity="stub")
-        config = Config(mode="llama_json", cache=False, max_attempts=1)
-        extractor = Extractor(config, backend=StaticBackend(endpoint), max_requests=2)
-        try:
+        async with stub_extractor(stub, max_requests=2) as extractor:
             results = await asyncio.gather(*(extractor.extract(article) for article in SEED[:3]))
-        finally:
-            await extractor.aclose()
     assert len(results) == 3 and stub.stats.requests >= 8  # articles without figures ask twice
     assert stub.stats.max_in_flight == 2 and stub.stats.max_open_connections <= 2
 
