@@ -124,15 +124,13 @@ class Grounder:
         return left, right
 
 
-_CLAUSE_MARK = re.compile(rf"[{re.escape(SENTENCE_STOPS)}]| -| \[")
+_STOP = re.compile(rf"[{re.escape(SENTENCE_STOPS)}]")
+_SPACE_BEFORE_MARK = re.compile(r" (?=[-\[])")  # " -" (a digest bullet) or " [" (a reference)
 
 
 def _clause_bounds(text: str) -> tuple[list[int], list[int]]:
     """Where clauses may begin (after a stop or a digest bullet) and where they end."""
-    lefts: list[int] = []
-    rights: list[int] = []
-    for match in _CLAUSE_MARK.finditer(text):
-        rights.append(match.start())
-        if match.group() != " [":
-            lefts.append(match.end())
-    return sorted(lefts), rights
+    stops = [match.start() for match in _STOP.finditer(text)]
+    marks = [match.start() for match in _SPACE_BEFORE_MARK.finditer(text)]
+    lefts = sorted([at + 1 for at in stops] + [at + 2 for at in marks if text[at + 1] == "-"])
+    return lefts, sorted(stops + marks)
