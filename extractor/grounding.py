@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
+from functools import cached_property
 from itertools import compress
 
 from .models import Evidence
@@ -42,23 +42,26 @@ class _FoldedChars(dict[str, str]):
 _FOLDED = _FoldedChars()
 
 
-@dataclass(frozen=True)
 class FoldedText:
-    """A text with punctuation and spaces removed, and where each kept char came from."""
+    """A text with punctuation and spaces removed, and where each kept char came from.
 
-    folded: str
-    origin: tuple[int, ...]
+    ``origin`` is worked out on first use: most quotes that reach the folded text are
+    not in it either (the model paraphrased), and then only ``folded`` is needed.
+    """
 
-    @classmethod
-    def of(cls, text: str) -> FoldedText:
-        pieces = list(map(_FOLDED.__getitem__, text))
-        folded = "".join(pieces)
-        if len(folded) == len(text) - pieces.count(""):  # every kept char folds to one char
-            return cls(folded, tuple(compress(range(len(text)), pieces)))
+    def __init__(self, text: str) -> None:
+        self._pieces = list(map(_FOLDED.__getitem__, text))
+        self.folded = "".join(self._pieces)
+
+    @cached_property
+    def origin(self) -> tuple[int, ...]:
+        pieces = self._pieces
+        if len(self.folded) == len(pieces) - pieces.count(""):  # every kept char folds to one char
+            return tuple(compress(range(len(pieces)), pieces))
         origin: list[int] = []
         for index, piece in enumerate(pieces):  # NFKC can make several chars of one (㈠ → (一))
             origin.extend([index] * len(piece))
-        return cls(folded, tuple(origin))
+        return tuple(origin)
 
 
 class Grounder:
@@ -72,13 +75,13 @@ class Grounder:
     @property
     def folded(self) -> FoldedText:
         if self._folded is None:
-            self._folded = FoldedText.of(self.text)
+            self._folded = FoldedText(self.text)
         return self._folded
 
     def locate(self, quote: str, *, near: int = 0) -> Evidence | None:
         """The span of ``quote`` (the first at or after ``near``, else the first at all)."""
         quote = quote.strip()
-        needle = FoldedText.of(quote).folded
+        needle = FoldedText(quote).folded
         if len(needle) < 2:
             return None
         start = self.text.find(quote, near)

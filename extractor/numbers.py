@@ -224,7 +224,7 @@ _SCAN_RE = re.compile(
 # Dates and times (2024-06-30, 2024.6, 10:30), blanked before the scan; the leading digit
 # stands outside the alternation so that the regex engine skips straight to digits.
 _DATE_OR_TIME = re.compile(r"\d(?:\d{3}[-/.]\d{1,2}(?:[-/.]\d{1,2})?|\d?:\d{2}(?::\d{2})?)")
-_CN_RUN = re.compile(rf"[{_CN_NUM_CHARS}]+")
+_CN_NUM_CHARS_SET = frozenset(_CN_NUM_CHARS)  # a set: "" is in every str
 # A number followed by these is a date, a time or a duration, not a figure.
 _NOT_FIGURE_AFTER = re.compile(r"年|月|日|号|季度|时|点|分钟|秒|周|天|岁|个月|小时")  # .match at a position
 
@@ -255,19 +255,17 @@ def find_figures(text: str) -> Iterator[Candidate]:
         folded = text
     folded = _DATE_OR_TIME.sub(lambda m: " " * len(m.group()), folded)
     for match in _SCAN_RE.finditer(folded):
-        body = match["body"]
-        if not match["post"] and _NOT_FIGURE_AFTER.match(folded, match.end("body")):
-            continue
-        if folded[match.start() - 1 : match.start()] == "第":
-            continue  # ordinals
-        if not match["post"] and (
-            (len(body) == 1 and body.isdecimal()) or (len(body) == 4 and body.isdecimal() and 1900 <= int(body) <= 2100)
+        _, body, post = match.groups()
+        start, end = match.span()
+        if not post and (
+            _NOT_FIGURE_AFTER.match(folded, end)
+            or (body.isdecimal() and (len(body) == 1 or (len(body) == 4 and 1900 <= int(body) <= 2100)))
         ):
-            continue  # lone digits and bare years
-        cn = _CN_RUN.match(body)
-        if cn and len(cn.group()) < 2:
-            continue  # 一张, 十分: words, not figures
-        start, end = match.start(), match.end()
+            continue  # dates and durations (2024年, 3个月), lone digits and bare years
+        if folded[start - 1 : start] == "第":
+            continue  # ordinals
+        if body[0] in _CN_NUM_CHARS_SET and body[1:2] not in _CN_NUM_CHARS_SET:
+            continue  # 一张, 十分: a lone Chinese numeral is a word, not a figure
         raw = text[start:end]
         try:
             figure = parse_figure(raw)
