@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
-from functools import cached_property
+from functools import cached_property, lru_cache
 from itertools import compress
 
 from .models import Evidence
@@ -127,7 +127,36 @@ class Grounder:
         return left, right
 
 
+def sentence_start(text: str, position: int, *, window: int = 80, brackets: bool = True) -> int:
+    """Where the sentence (or digest bullet) holding ``position`` begins, looking back at
+    most ``window`` characters; with ``brackets``, a reference mark "] " ends one too."""
+    lo = max(0, position - window)
+    ends, starts = _sentence_marks(text)[1 if brackets else 0]
+    at = bisect_right(ends, position) - 1  # the last mark that ends by the position
+    return ends[at] if at >= 0 and starts[at] >= lo else lo
+
+
+@lru_cache(maxsize=8)
+def _sentence_marks(text: str) -> tuple[tuple[list[int], list[int]], tuple[list[int], list[int]]]:
+    """(ends, starts) of the marks a sentence begins after, by end, once per article:
+    stops and " - " bullets; then the same with "] ". Marks never nest, so the last one to
+    end by a position is the nearest; it counts when it starts inside the window."""
+    stops = [(match.end(), match.start()) for match in _STOP.finditer(text)]
+    dashes = [(match.start() + 3, match.start()) for match in _DASH.finditer(text)]
+    brackets = [(match.start() + 2, match.start()) for match in _BRACKET.finditer(text)]
+    return _by_end(stops + dashes), _by_end(stops + dashes + brackets)
+
+
+def _by_end(marks: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    marks.sort()
+    return [end for end, _ in marks], [start for _, start in marks]
+
+
 _STOP = re.compile(rf"[{re.escape(SENTENCE_STOPS)}]")
+# one character each and the rest a lookahead: overlapping occurrences count, as with
+# rfind; a literal first character lets the regex engine skip straight to it
+_DASH = re.compile(r" (?=- )")
+_BRACKET = re.compile(r"\](?= )")
 _SPACE_BEFORE_MARK = re.compile(r" (?=[-\[])")  # " -" (a digest bullet) or " [" (a reference)
 
 

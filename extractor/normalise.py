@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .drafts import ActionDraft, InstitutionDraft, MetricLabel, ProductDraft
-from .grounding import Grounder
+from .grounding import Grounder, sentence_start
 from .models import (
     ActionKind,
     Article,
@@ -42,7 +42,6 @@ from .rules import (
     product_type_from_name,
     reasons_in,
     regulatory_act,
-    sentence_start,
     sentences,
     unit_fits,
 )

@@ -12,6 +12,8 @@ import re
 import unicodedata
 from datetime import date
 
+from .grounding import sentence_start
+
 Period = tuple[str | None, str | None]
 _NONE: Period = (None, None)
 
@@ -203,20 +205,12 @@ _PERIOD_PHRASE = re.compile(
     r"(?:前三季度|第?[一二三四1-4]季度|[上下]半年|\d{1,2}月(?:末|底|份)?|末|底|初)?"
     r"|前三季度|第?[一二三四]季度|[上下]半年|\d{1,2}月(?:末|底)|年末|年底|年初)"
 )
-_CLAUSE_STOPS = "。！？!?；;\n"
 _DECIMAL = re.compile(r"\d")  # str.isdecimal's characters (Unicode Nd)
 
 
 def period_before(text: str, position: int, *, window: int = 60) -> str | None:
     """The last period phrase before ``position`` in the same sentence, or None."""
-    lo = max(0, position - window)
-    for stop in _CLAUSE_STOPS:
-        cut = text.rfind(stop, lo, position)
-        if cut >= 0:
-            lo = max(lo, cut + 1)
-    bullet = text.rfind(" - ", lo, position)
-    if bullet >= 0:
-        lo = bullet + 3
+    lo = sentence_start(text, position, window=window, brackets=False)
     phrases = [
         match
         for match in _PERIOD_PHRASE.finditer(text, lo, position)

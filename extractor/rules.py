@@ -8,11 +8,11 @@ read what is written instead, and the model's label is kept only when they are s
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 
-from .grounding import SENTENCE_STOPS
+from .grounding import SENTENCE_STOPS, sentence_start
 from .models import ActionKind, InstitutionType, MetricKind, ProductType
 from .numbers import find_figures
 
@@ -92,36 +92,6 @@ POINT_METRICS = {
     MetricKind.loan_balance,
     MetricKind.bad_debt_ratio,
 }
-
-
-def sentence_start(text: str, position: int, *, window: int = 80) -> int:
-    """Where the sentence (or digest bullet) holding ``position`` begins."""
-    lo = max(0, position - window)
-    stops, dashes, brackets = _boundaries(text)
-    at = bisect_left(stops, position) - 1  # the last stop before the position
-    if at >= 0 and stops[at] >= lo:
-        lo = stops[at] + 1
-    for starts, marker in ((dashes, " - "), (brackets, "] ")):
-        at = bisect_right(starts, position - len(marker)) - 1  # the last marker ending by then
-        if at >= 0 and starts[at] >= lo:
-            lo = starts[at] + len(marker)
-    return lo
-
-
-@lru_cache(maxsize=8)
-def _boundaries(text: str) -> tuple[list[int], list[int], list[int]]:
-    """Positions of sentence stops, of " - " bullets and of "] " in ``text``, once per article."""
-    stops = [match.start() for match in _STOP.finditer(text)]
-    dashes = [match.start() for match in _DASH.finditer(text)]
-    brackets = [match.start() for match in _BRACKET.finditer(text)]
-    return stops, dashes, brackets
-
-
-_STOP = re.compile(f"[{re.escape(SENTENCE_STOPS)}]")
-# one character each and the rest a lookahead: overlapping occurrences count, as with
-# rfind; a literal first character lets the regex engine skip straight to it
-_DASH = re.compile(r" (?=- )")
-_BRACKET = re.compile(r"\](?= )")
 
 
 def unit_fits(metric: MetricKind, unit: str | None) -> bool:
