@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from extractor.grounding import Grounder
+from extractor.grounding import Grounder, sentence_start
 
 TEXT = (
     "在黑猫投诉平台上,关于微粒贷的投诉量超2.6万条 涉及暴力催收 [6][14] - 暴力催收手段包括“假律师”上门堵门。ＡＢＣ银行"
@@ -69,3 +69,19 @@ def test_sentence_around_cuts_at_stops(text: str, figure: str, clause: str) -> N
     evidence = Grounder(text).sentence_around(at, at + len(figure))
     assert evidence.text == clause
     assert text[evidence.start : evidence.end] == clause
+
+
+@pytest.mark.parametrize(
+    ("text", "figure", "options", "start"),
+    [
+        ("首句。第二句有10亿", "10亿", {}, 3),
+        ("概况 - 吸引12万人次", "12万", {}, 5),
+        ("概况 - - 吸引12万人次", "12万", {}, 7),  # overlapping bullets: the later one
+        ("[6] 微粒贷放款12亿", "12亿", {}, 4),
+        ("[6] 微粒贷放款12亿", "12亿", {"brackets": False}, 0),
+        ("没有标点的很长一句话里有12亿", "12亿", {"window": 4}, 8),
+        ("ab - cdef12", "12", {"window": 6}, 3),  # a bullet that starts before the window
+    ],
+)
+def test_sentence_start(text: str, figure: str, options: dict[str, int], start: int) -> None:
+    assert sentence_start(text, text.index(figure), **options) == start

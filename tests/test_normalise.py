@@ -8,7 +8,14 @@ from extractor.drafts import ActionDraft, InstitutionDraft, MetricLabel, Product
 from extractor.models import ActionKind, Article, InstitutionType, MetricKind, ProductType, as_article
 from extractor.normalise import Normaliser, fill_product_terms
 from extractor.numbers import find_figures, parse_figure
-from extractor.rules import institution_mentions, listed_products, metric_from_context
+from extractor.rules import (
+    _BANK_MENTION,
+    _bank_mentions,
+    _keyword_hits,
+    institution_mentions,
+    listed_products,
+    metric_from_context,
+)
 
 TEXT = (
     "截至2025年6月末,微众银行不良贷款率由2024年末的1.44%升至1.57%。"
@@ -222,6 +229,28 @@ def test_listed_products_the_model_missed_are_added_with_a_provider() -> None:
 )
 def test_institution_mentions_are_names_not_phrases(text: str, names: list[str]) -> None:
     assert [name for name, _, _ in institution_mentions(text)] == names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "下旗下微众银行与微众银行",  # 旗下 as a boundary right after a 下 that is none
+        "，微众银行银行，中国银行小贷消费金融",  # suffixes back to back
+        "，上海农商银行、中关村银行（长银五八消费金融\n蚂蚁小贷",  # 2 to 4 characters before the suffix
+        "，一二三四五银行",  # too long to be a name
+        "银行，银行银行 中信银行",
+    ],
+)
+def test_bank_mentions_are_what_a_scan_of_every_position_finds(text: str) -> None:
+    scan = [match.span(1) for match in _BANK_MENTION.finditer(text)]
+    assert [match.span(1) for match in _bank_mentions(text)] == scan
+
+
+def test_metric_keywords_are_found_inside_longer_ones() -> None:
+    text = "净利润与贷款余额、发放贷款"
+    assert sorted(text[start:end] for start, end, _ in _keyword_hits(text)) == sorted(
+        ["净利润", "净利", "贷款余额", "余额", "发放贷款", "放贷"]
+    )
 
 
 def test_a_money_label_needs_a_currency_or_a_money_word() -> None:
