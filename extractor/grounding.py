@@ -45,7 +45,7 @@ _FOLDED = _FoldedChars()
 class FoldedText:
     """A text with punctuation and spaces removed, and where each kept char came from.
 
-    ``origin`` is worked out on first use: most quotes that reach the folded text are
+    ``origin`` is worked out on first use: a quote that reaches the folded text is often
     not in it either (the model paraphrased), and then only ``folded`` is needed.
     """
 

@@ -390,7 +390,7 @@ def institution_mentions(text: str) -> list[tuple[str, int, int]]:
 
 def _bank_mentions(text: str) -> Iterator[re.Match[str]]:
     """``_BANK_MENTION.finditer(text)``, trying the pattern only where it can match: 2 to 4
-    characters before a 银行/小贷/消费金融 (a scan of every position costs 3x as much)."""
+    characters before a 银行/小贷/消费金融 (2.4x faster than trying every position)."""
     starts = sorted(
         {at for suffix in _BANK_SUFFIX.finditer(text) for at in range(suffix.start() - 4, suffix.start() - 1)}
     )
@@ -465,7 +465,7 @@ def product_type_from_name(name: str) -> ProductType | None:
 
 
 # "主要产品包括个人端的微粒贷、微车贷及企业端的微众企业+": a named list of products.
-# searched from 产品 (a literal start is 10x faster to find), the opener checked after
+# searched from 产品 (a literal start is found over 10x faster), the opener checked after
 _PRODUCT_LIST = re.compile(r"产品(?:包括|包含|涵盖|有)[:：]?")
 _LIST_OPENERS = ("主要", "核心", "旗下")
 _LIST_END = re.compile(r"[，,。；;！？!?\n\[]|等")
