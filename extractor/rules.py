@@ -165,8 +165,10 @@ def metric_from_context(
     caller has them already; otherwise the figures before this one are found again.
     """
     word_after = _AFTER_WORD.match(text, end, end + 6)
-    if word_after is not None and unit_fits(_AFTER[word_after[1]], unit):
-        return _AFTER[word_after[1]], word_after[1]
+    if word_after is not None:
+        word = word_after[1]
+        if unit_fits(_AFTER[word], unit):
+            return _AFTER[word], word
     after = text[end : end + 6]
     for word, metric in _AFTER_NEAR:
         if word in after and unit_fits(metric, unit):
