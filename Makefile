@@ -50,7 +50,7 @@ lint: setup
 # Re-record every cassette from the embedded model (needs the local extra; ~16 minutes on 2 cores).
 record: setup-local
 	rm -f tests/cassettes/*.yaml
-	EXTRACTOR_RECORD=1 EXTRACTOR_RECORD_CACHE_DIR=$${EXTRACTOR_CACHE_DIR:-$$HOME/.cache/extractor}/results $(PY) -m pytest -q -p no:randomly tests/test_llm_cassettes.py tests/test_cli.py
+	EXTRACTOR_RECORD=1 EXTRACTOR_RECORD_CACHE_DIR=$${EXTRACTOR_CACHE_DIR:-$$HOME/.cache/extractor}/results $(PY) -m pytest -q -p no:randomly tests/test_llm_cassettes.py tests/test_cli.py tests/test_modes.py
 
 bench: setup
 	$(PY) bench/performance.py

@@ -77,10 +77,35 @@ def _fold(title: str | None) -> str:
     return "".join(c for c in unicodedata.normalize("NFKC", title or "") if c.isalnum())
 
 
+CORPUS = ROOT.parent / "shared" / "corpus"
+GOLD = ROOT.parent / "shared" / "gold"
+
+
 def gold_articles(gold_dir: Path) -> tuple[list[dict[str, Any]], list[Article]]:
+    """Gold files and the articles they describe, in the same order.
+
+    A gold file with a ``file`` names its article in the public corpora
+    (``corpus/<file>``); one without is a seed article, found by its title in the digest.
+    The article's title is set to the gold's, which is how the scorer pairs them (a
+    corpus file without a title line has its first line as the gold title).
+    """
     golds = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(gold_dir.glob("*.json"))]
-    wanted = {_fold(g["article"]["title"]) for g in golds}
-    articles = [a for a in load([SEED]) if isinstance(a, Article) and _fold(a.title) in wanted]
+    seeds = {_fold(a.title): a for a in load([SEED]) if isinstance(a, Article)}
+    articles: list[Article] = []
+    for gold in golds:
+        title = gold["article"].get("title")
+        if gold.get("file"):
+            found = [a for a in load([CORPUS / gold["file"]]) if isinstance(a, Article)]
+            if not found:
+                raise SystemExit(f"cannot read {CORPUS / gold['file']}")
+            article = found[0]
+            if _fold(article.title) != _fold(title):
+                article = article.model_copy(update={"title": title})
+        else:
+            if _fold(title) not in seeds:
+                raise SystemExit(f"no seed article titled {title!r}")
+            article = seeds[_fold(title)]
+        articles.append(article)
     return golds, articles
 
 
@@ -169,32 +194,52 @@ async def run_baseline(
     return predictions, {"s_per_article": seconds / n, "tokens_per_article": tokens / n}
 
 
-def table(rows: list[tuple[str, dict[str, Any], dict[str, float]]], model: str, articles: int) -> str:
+def table(rows: list[tuple[str, str, int, dict[str, Any], dict[str, float]]], model: str) -> str:
     lines = [
-        f"Dev gold ({articles} seed articles), model `{model}`, 2 cores. Printed by `python bench/quality.py`.",
+        f"Model `{model}`, 2 cores. Printed by `python bench/quality.py`.",
         "",
-        "| run | fact type | lenient P | lenient R | lenient F1 | strict F1 | s/article | tokens/article |",
-        "|---|---|---|---|---|---|---|---|",
+        "| gold | run | fact type | lenient P | lenient R | lenient F1 | strict P | strict R | strict F1 | s/article | tokens/article |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for name, scores, cost in rows:
+    for gold, name, articles, scores, cost in rows:
         for kind in (*FACT_TYPES, "micro"):
             le, st = scores["lenient"][kind], scores["strict"][kind]
             time_cells = f"{cost['s_per_article']:.0f} | {cost['tokens_per_article']:.0f}" if kind == "micro" else " | "
             label = f"**{kind}**" if kind == "micro" else kind
             lines.append(
-                f"| {name} | {label} | {le['precision']:.2f} | {le['recall']:.2f} | {le['f1']:.2f} | {st['f1']:.2f} | {time_cells} |"
+                f"| {gold} ({articles}) | {name} | {label} | {le['precision']:.2f} | {le['recall']:.2f} | {le['f1']:.2f} "
+                f"| {st['precision']:.2f} | {st['recall']:.2f} | {st['f1']:.2f} | {time_cells} |"
             )
     return "\n".join(lines)
 
 
+def _baseline(
+    args: argparse.Namespace, config: Config, gold_name: str, articles: list[Article]
+) -> tuple[list[dict[str, Any]], dict[str, float]]:
+    saved = args.baseline_file.with_name(f"{args.baseline_file.stem}-{gold_name}{args.baseline_file.suffix}") if args.baseline_file else None
+    stored = json.loads(saved.read_text(encoding="utf-8")) if saved and saved.exists() else {}
+    if stored.get("mode") == args.baseline_mode:  # the baseline does not change with our code
+        return stored["predictions"], stored["cost"]
+    predictions, cost = asyncio.run(run_baseline(config, articles, args.baseline_mode))
+    if saved:
+        record = {"mode": args.baseline_mode, "predictions": predictions, "cost": cost}
+        saved.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    return predictions, cost
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--gold", type=Path, default=ROOT.parent / "shared" / "gold" / "dev")
+    parser.add_argument(
+        "--gold",
+        type=Path,
+        action="append",
+        help="a folder of gold files; repeat for several (default: ../shared/gold/dev and dev-corpus)",
+    )
     parser.add_argument("--no-cache", action="store_true")
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--write-readme", action="store_true")
     parser.add_argument(
-        "--baseline-file", type=Path, help="keep the baseline's answers here and reuse them on later runs"
+        "--baseline-file", type=Path, help="keep the baseline's answers here (one file per gold set) and reuse them"
     )
     parser.add_argument(
         "--baseline-mode",
@@ -202,7 +247,8 @@ def main() -> None:
         choices=["tools", "json", "llama_json"],
         help="instructor mode of the baseline call (tools: instructor's default, a forced function call)",
     )
-    parser.add_argument("--save", type=Path, help="write the pipeline's predictions here (JSONL)")
+    parser.add_argument("--save", type=Path, help="write the pipeline's predictions here (JSONL, every gold set)")
+    parser.add_argument("--json", dest="as_json", type=Path, help="write every score here as JSON")
     parser.add_argument(
         "--from",
         dest="source",
@@ -211,32 +257,29 @@ def main() -> None:
     )
     args = parser.parse_args()
     config = Config.from_env(cache=False if args.no_cache else None)
-    golds, articles = gold_articles(args.gold)
-    if args.source:
-        predictions, cost = from_output(args.source, articles)
-    else:
-        predictions, cost = asyncio.run(run_pipeline(config, articles))
-    if args.save:
-        args.save.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in predictions), encoding="utf-8")
-    rows = [("pipeline", evaluate(golds, predictions), cost)]
-    if not args.skip_baseline:
-        saved = args.baseline_file
-        stored = json.loads(saved.read_text(encoding="utf-8")) if saved and saved.exists() else {}
-        if stored.get("mode") == args.baseline_mode:  # the baseline does not change with our code
-            base_predictions, base_cost = stored["predictions"], stored["cost"]
+    gold_dirs = args.gold or [GOLD / "dev", GOLD / "dev-corpus"]
+    rows: list[tuple[str, str, int, dict[str, Any], dict[str, float]]] = []
+    saved_predictions: list[dict[str, Any]] = []
+    model = "?"
+    for gold_dir in gold_dirs:
+        golds, articles = gold_articles(gold_dir)
+        if args.source:
+            predictions, cost = from_output(args.source, articles)
         else:
-            base_predictions, base_cost = asyncio.run(run_baseline(config, articles, args.baseline_mode))
-            if saved:
-                record = {"mode": args.baseline_mode, "predictions": base_predictions, "cost": base_cost}
-                saved.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
-        rows.append((f"baseline ({args.baseline_mode})", evaluate(golds, base_predictions), base_cost))
-    model = predictions[0]["meta"]["model"] if predictions else "?"
-    text = table(rows, model, len(articles))
-    if len(rows) == 2:
-        ours, base = rows[0][1]["lenient"]["micro"]["f1"], rows[1][1]["lenient"]["micro"]["f1"]
-        ratio = f"{ours / base:.1f}×" if base else "∞ (baseline scored 0)"
-        text += f"\n\nLenient micro-F1: pipeline {ours:.2f} vs. baseline {base:.2f}, ratio {ratio}."
-    report("quality", text, write=args.write_readme)
+            predictions, cost = asyncio.run(run_pipeline(config, articles))
+        for prediction, article in zip(predictions, articles):
+            prediction["article"]["title"] = article.title  # the gold's title: how the scorer pairs them
+        saved_predictions += predictions
+        model = predictions[0]["meta"]["model"] if predictions else model
+        rows.append((gold_dir.name, "pipeline", len(articles), evaluate(golds, predictions), cost))
+        if not args.skip_baseline:
+            base_predictions, base_cost = _baseline(args, config, gold_dir.name, articles)
+            rows.append((gold_dir.name, f"baseline ({args.baseline_mode})", len(articles), evaluate(golds, base_predictions), base_cost))
+    if args.save:
+        args.save.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in saved_predictions), encoding="utf-8")
+    if args.as_json:
+        args.as_json.write_text(json.dumps([{"gold": g, "run": r, "articles": n, "scores": s, "cost": c} for g, r, n, s, c in rows], ensure_ascii=False, indent=1), encoding="utf-8")
+    report("quality", table(rows, model), write=args.write_readme)
 
 
 if __name__ == "__main__":

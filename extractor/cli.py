@@ -234,12 +234,20 @@ def show(path: Annotated[Path, typer.Argument(help="an articles/<id>.json file")
 @app.command()
 def doctor(
     start: Annotated[bool, typer.Option("--start/--no-start", help="start the embedded server to check it")] = True,
+    base_url: Annotated[str | None, typer.Option(help="check this OpenAI-compatible endpoint")] = None,
+    model: Annotated[str | None, typer.Option(help="model name at the endpoint")] = None,
+    mode: Annotated[str | None, typer.Option(help="tools | json | json_schema | llama_json")] = None,
+    all_modes: Annotated[bool, typer.Option("--all-modes", help="try every mode, not only the chosen one")] = False,
 ) -> None:
-    """Which backend would be used, the model, its hash check and the server's health."""
+    """Which backend would be used, the model, its hash check, the server's health, and
+    whether the endpoint answers the chosen mode (one tiny request; other modes if not)."""
     from .backends import BackendError, choose_backend, local_extra_installed
     from .backends.weights import PART_COUNT, status
+    from .probe import probe
 
-    config = Config.from_env()
+    if mode is not None and mode not in ("tools", "json", "json_schema", "llama_json"):
+        raise typer.BadParameter("mode must be tools, json, json_schema or llama_json", param_hint="--mode")
+    config = Config.from_env(base_url=base_url, model=model, mode=mode)
     out.print(f"local extra installed: {local_extra_installed()}")
     if config.base_url:
         out.print(
@@ -264,21 +272,27 @@ def doctor(
     except Exception as error:
         err.print(f"[red]backend did not start[/]: {error}")
         raise typer.Exit(1) from None
-    import urllib.request
-
     try:
-        with urllib.request.urlopen(f"{endpoint.base_url}/models", timeout=10) as response:
-            healthy = response.status == 200
-    except OSError as error:
-        healthy = False
-        err.print(f"health check failed: {error}")
-    out.print(f"server: {endpoint.base_url}  model={endpoint.model}  healthy={healthy}")
-    backend.stop()
-    if backend.name == "embedded":
-        from .backends.embedded import stop_all
+        results = asyncio.run(probe(config, endpoint, all_modes=all_modes))
+    finally:
+        backend.stop()
+        if backend.name == "embedded":
+            from .backends.embedded import stop_all
 
-        stop_all()
-    raise typer.Exit(0 if healthy else 1)
+            stop_all()
+    for result in results:
+        mark = "[green]works[/]" if result.works else "[red]fails[/]"
+        chosen = " (chosen)" if result.mode == config.resolved_mode else ""
+        out.print(f"mode {result.mode}{chosen}: {mark}  {result.detail}", soft_wrap=True)
+    chosen_works = results[0].works
+    if not chosen_works:
+        working = [r.mode for r in results if r.works]
+        if working:
+            out.print(f"use  --mode {working[0]}  (or EXTRACTOR_MODE={working[0]}) with this endpoint")
+        else:
+            out.print("no mode worked: check the base URL, the model name and the API key")
+    out.print(f"server: {endpoint.base_url}  model={endpoint.model}  healthy={chosen_works}")
+    raise typer.Exit(0 if chosen_works else 1)
 
 
 @app.command()

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
+from .providers import default_mode
+
 Mode = Literal["tools", "json", "json_schema", "llama_json"]
 
 EMBEDDED = "embedded"
@@ -73,9 +75,11 @@ class Config:
 
     @property
     def resolved_mode(self) -> Mode:
+        """The mode asked for, else the one the endpoint is known to answer
+        (``extractor.providers``): ``llama_json`` for the embedded model."""
         if self.mode:
             return self.mode
-        return "llama_json" if self.embedded else "tools"
+        return default_mode(self.base_url)  # type: ignore[return-value]
 
     def resolved_cache_dir(self) -> Path:
         return self.cache_dir if self.cache_dir is not None else cache_root() / "results"

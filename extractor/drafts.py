@@ -15,10 +15,13 @@ from .models import ActionKind, InstitutionType, MetricKind, ProductType
 from .validation import context_of
 
 
-def _compact(node: Any) -> Any:
-    """Drop titles and descriptions: the prompt explains fields, the grammar keeps shape."""
+def _compact(node: Any, *, top: bool = False) -> Any:
+    """Drop titles and descriptions: the prompt explains fields, the grammar keeps shape.
+
+    The top-level title stays: it names the answer, and instructor's ``tools`` mode uses
+    it as the function's name (``generate_openai_schema`` reads ``schema["title"]``)."""
     if isinstance(node, dict):
-        return {k: _compact(v) for k, v in node.items() if k not in ("title", "description")}
+        return {k: _compact(v) for k, v in node.items() if k != "description" and (k != "title" or top)}
     if isinstance(node, list):
         return [_compact(v) for v in node]
     return node
@@ -36,10 +39,10 @@ class Draft(BaseModel):
     @classmethod
     def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
         if args or kwargs:
-            return _compact(super().model_json_schema(*args, **kwargs))
+            return _compact(super().model_json_schema(*args, **kwargs), top=True)
         if cls not in _SCHEMAS:
-            _SCHEMAS[cls] = _compact(super().model_json_schema())
-        return _compact(_SCHEMAS[cls])  # a fresh copy: callers may change it
+            _SCHEMAS[cls] = _compact(super().model_json_schema(), top=True)
+        return _compact(_SCHEMAS[cls], top=True)  # a fresh copy: callers may change it
 
 
 class Answer(Draft, instructor.ResponseSchema):

@@ -27,12 +27,15 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 
 from .config import Config
 from .models import Usage
+from .providers import alternatives
 from .salvage import close_truncated_json
 from .validation import validation_context
 
 log = logging.getLogger(__name__)
 # The attempts of the call running in this task (hooks fire inside instructor's loop).
 _attempts: ContextVar[list[Usage] | None] = ContextVar("extractor_attempts", default=None)
+# The list bound of the call running in this task, for the request step (see _post_completion).
+_max_items: ContextVar[int | None] = ContextVar("extractor_max_items", default=None)
 T = TypeVar("T", bound=BaseModel)
 
 _MODES = {
@@ -68,6 +71,18 @@ class OutputTruncated(ExtractionError):
     stage = "model_output"
 
 
+class ModeNotSupported(ExtractionError):
+    """The endpoint refused the way we asked for structure (``mode``), not the request:
+    sending it again cannot help, another mode can."""
+
+    stage = "request"
+
+    def __init__(self, message: str, *, mode: str, suggestions: list[str], usage: Usage | None = None) -> None:
+        super().__init__(message, usage=usage)
+        self.mode = mode
+        self.suggestions = suggestions
+
+
 @dataclass(frozen=True)
 class Endpoint:
     """Where requests go. ``identity`` is stable across runs (the cache key uses it)."""
@@ -91,6 +106,14 @@ class CallResult:
 
 _CONNECTIONS_PER_POOL = 16
 _RETRYABLE_STATUS = {408, 409, 429, 500, 502, 503, 504}
+# Words an endpoint's error uses when it refuses the request's structure parameters.
+_MODE_WORDS = {
+    "tools": ("tool", "function"),
+    "json": ("response_format", "json_object"),
+    "json_schema": ("response_format", "json_schema"),
+    "llama_json": ("response_format", "json_object"),
+}
+_MODE_REFUSAL_STATUS = {400, 404, 422, 500, 501}
 
 
 def _status_error(error: BaseException) -> openai.APIStatusError | None:
@@ -102,6 +125,26 @@ def _status_error(error: BaseException) -> openai.APIStatusError | None:
             return None
         seen = seen.__cause__
     return None
+
+
+def _refusal_text(error: BaseException) -> str | None:
+    """The endpoint's error message, when it answered with a status that can mean "I do
+    not take these parameters"."""
+    status = _status_error(error)
+    if status is None or status.status_code not in _MODE_REFUSAL_STATUS:
+        return None
+    try:
+        body = status.response.text
+    except Exception:  # a streamed or closed body: the message alone
+        body = ""
+    return f"{status.message} {body}"
+
+
+def refuses_mode(error: BaseException, mode: str) -> bool:
+    """Whether ``error`` is the endpoint refusing ``mode`` (e.g. llama-cpp-python answers
+    ``response_format: json_schema`` with a 500 naming ``response_format``)."""
+    text = _refusal_text(error)
+    return text is not None and any(word in text.lower() for word in _MODE_WORDS[mode])
 
 
 def _is_transient(error: BaseException) -> bool:
@@ -181,6 +224,9 @@ class ModelCaller:
             for size in sizes
         ]
         self._busy = [0] * len(sizes)  # requests in flight per pool
+        self._refused: ModeNotSupported | None = None  # the endpoint refused our mode
+        self._answered = False  # the endpoint has answered at least once
+        self._first_answer = asyncio.Lock()
         mode = _MODES[self.mode]
         self._client = instructor.AsyncInstructor(
             client=self._pools[0],
@@ -195,6 +241,17 @@ class ModelCaller:
         for pool in self._pools:
             await pool.close()
 
+    def _mode_refused(self, message: str, usage: Usage) -> ModeNotSupported:
+        suggestions = alternatives(self.mode, self.endpoint.base_url)
+        hint = " or ".join(f"--mode {m}" for m in suggestions[:2])
+        return ModeNotSupported(
+            f"the endpoint refused mode {self.mode!r} ({message[:300]}); try {hint}"
+            f" (extractor doctor --base-url {self.endpoint.base_url} checks every mode)",
+            mode=self.mode,
+            suggestions=suggestions,
+            usage=usage,
+        )
+
     async def _post_completion(self, *, extra_body: dict[str, Any] | None = None, **params: Any) -> ChatCompletion:
         """The request step: the body exactly as built, posted by the openai client of the
         least busy connection pool.
@@ -205,6 +262,10 @@ class ModelCaller:
         ``extra_body`` replaces top-level keys, as openai merges it.
         """
         body = {**params, **(extra_body or {})}
+        if "tools" in body:
+            # a server that turns the function's parameters into a grammar (llama.cpp,
+            # vLLM) then stops a small model's repetition loop as llama_json does
+            body["tools"] = [_bounded_tool(tool, _max_items.get()) for tool in body["tools"]]
         async with self._in_flight:
             pool = min(range(len(self._pools)), key=self._busy.__getitem__)
             self._busy[pool] += 1
@@ -268,17 +329,45 @@ class ModelCaller:
 
         ``max_items`` bounds every list in the answer where the endpoint enforces a
         grammar (llama_json); elsewhere it is only a hint nobody sees.
+
+        Until the endpoint has answered once, calls go one at a time: an endpoint that
+        refuses the mode then gets one request, not one per pass and article in flight,
+        and after that refusal no call is sent at all.
         """
+        if not self._answered:
+            async with self._first_answer:
+                self._raise_if_refused()
+                if not self._answered:
+                    result = await self._call(response_model, messages, context=context, max_items=max_items)
+                    self._answered = True
+                    return result
+        self._raise_if_refused()
+        return await self._call(response_model, messages, context=context, max_items=max_items)
+
+    def _raise_if_refused(self) -> None:
+        if self._refused is not None:
+            refused = self._refused
+            raise ModeNotSupported(str(refused), mode=refused.mode, suggestions=refused.suggestions)
+
+    async def _call(
+        self,
+        response_model: type[T],
+        messages: list[dict[str, str]],
+        *,
+        context: dict[str, Any] | None,
+        max_items: int | None,
+    ) -> CallResult:
         attempts: list[Usage] = []
         _attempts.set(attempts)
         retrying = AsyncRetrying(
-            retry=retry_if_exception(_is_transient),
+            retry=retry_if_exception(lambda error: _is_transient(error) and not refuses_mode(error, self.mode)),
             stop=stop_after_attempt(self.config.max_attempts) | stop_after_delay(self.config.retry_budget_s),
             wait=self._wait,
             before_sleep=self._log_retry,
             reraise=True,
         )
         kwargs = self._request_kwargs(response_model, messages, max_items)
+        _max_items.set(max_items)
         try:
             async for attempt in retrying:
                 with attempt, validation_context(context):  # not instructor's context: see validation.py
@@ -294,6 +383,9 @@ class ModelCaller:
         except Exception as error:
             usage = _total(attempts)
             message = redact(f"{type(error).__name__}: {error}", self.endpoint.api_key)[:500]
+            if refuses_mode(error, self.mode):
+                self._refused = self._mode_refused(message, usage)
+                raise self._refused from None
             if _is_transient(error) or _status_error(error) is not None:
                 raise TransportError(message, usage=usage) from None
             if isinstance(error, InstructorRetryException):
@@ -325,7 +417,16 @@ def _grammar(response_model: type[BaseModel], max_items: int | None) -> dict[str
     prompt need not spell it out; bounds on lists and strings stop a small model's
     repetition loop before max_tokens does. Built once per model and bound (shared:
     never changed after)."""
-    return bounded_schema(response_model.model_json_schema(), max_items=max_items or 8, max_chars=60)
+    schema = {k: v for k, v in response_model.model_json_schema().items() if k != "title"}  # a grammar needs no name
+    return bounded_schema(schema, max_items=max_items or 8, max_chars=60)
+
+
+def _bounded_tool(tool: dict[str, Any], max_items: int | None) -> dict[str, Any]:
+    function = tool.get("function") or {}
+    if "parameters" not in function:
+        return tool
+    parameters = bounded_schema(function["parameters"], max_items=max_items or 8, max_chars=60)
+    return {**tool, "function": {**function, "parameters": parameters}}
 
 
 def bounded_schema(schema: Any, *, max_items: int, max_chars: int, nested_items: int = 5) -> Any:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 SCHEMA_VERSION = "1"
 
@@ -124,6 +125,16 @@ class Article(BaseModel):
     language: str = ""
     text: str
     origin: Origin | None = None
+
+    @field_validator("published_at", mode="before")
+    @classmethod
+    def _iso_time(cls, value: object) -> object:
+        """A ``date`` or ``datetime`` is kept as the contract's ISO 8601 text."""
+        if isinstance(value, datetime):
+            return value.isoformat(timespec="minutes") if value.second == 0 else value.isoformat()
+        if isinstance(value, date):
+            return value.isoformat()
+        return value
 
 
 class Institution(BaseModel):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 import re
 import unicodedata
-from datetime import date
+from datetime import date, datetime
 
 from .grounding import sentence_start
 
@@ -21,11 +21,16 @@ _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六":
 _RELATIVE_YEARS = {"今年": 0, "本年": 0, "当年": 0, "去年": -1, "上年": -1, "前年": -2, "明年": 1}
 
 
-def published_date(published_at: str | None) -> date | None:
-    """The date part of an ISO 8601 date or date-time, or None."""
-    if not published_at:
+def published_date(published_at: str | date | None) -> date | None:
+    """The date of a publication time: a ``date``, a ``datetime`` or an ISO 8601 string
+    (date or date-time); None when there is none."""
+    if published_at is None or published_at == "":
         return None
-    match = re.match(r"(\d{4})-(\d{2})-(\d{2})", published_at)
+    if isinstance(published_at, datetime):
+        return published_at.date()
+    if isinstance(published_at, date):
+        return published_at
+    match = re.match(r"(\d{4})-(\d{2})-(\d{2})", str(published_at))
     if not match:
         return None
     try:
@@ -66,8 +71,11 @@ def _implicit_year(month: int, today: date | None) -> int | None:
     return today.year if month <= today.month else today.year - 1
 
 
-def parse_period(text: str | None, published_at: str | None = None, *, point: bool = False) -> Period:
-    """Resolve a period phrase into ISO dates, or (None, None) when it cannot."""
+def parse_period(text: str | None, published_at: str | date | None = None, *, point: bool = False) -> Period:
+    """Resolve a period phrase into ISO dates, or (None, None) when it cannot.
+
+    ``published_at`` (a ``date``, ``datetime`` or ISO string) anchors relative words.
+    A phrase that names the end of a span (二季度末, 上半年末, 6月底) is that day."""
     if not text:
         return _NONE
     text = unicodedata.normalize("NFKC", text).replace(" ", "")
@@ -90,26 +98,27 @@ def parse_period(text: str | None, published_at: str | None = None, *, point: bo
     year, rest = _year_of(text, today)
 
     # quarters: 一季度, 第三季度, 前三季度, Q1
-    quarter = re.search(r"(前)?(?:第)?([一二三四1-4])(?:季度|季)|Q([1-4])", rest)
+    quarter = re.search(r"(前)?(?:第)?([一二三四1-4])(?:季度|季)(末|底)?|Q([1-4])", rest)
     if quarter:
-        n = _small_number(quarter[2] or quarter[3])
+        n = _small_number(quarter[2] or quarter[4])
         if year is None:
             year = _implicit_year(3 * n, today) if today else None
         if year is None:
             return _NONE
         first_month = 1 if quarter[1] else 3 * n - 2
-        return _span(date(year, first_month, 1), _month_end(year, 3 * n), point)
+        return _span(date(year, first_month, 1), _month_end(year, 3 * n), point or bool(quarter[3]))
 
     # halves: 上半年, 下半年, 前半年
-    half = re.search(r"(上|下|前|后)半年", rest)
+    half = re.search(r"(上|下|前|后)半年(末|底)?", rest)
     if half:
         if year is None:
             if today is None:
                 return _NONE
             year = today.year if half[1] in "上前" or today.month == 12 else today.year - 1
+        at_end = point or bool(half[2])
         if half[1] in "上前":
-            return _span(date(year, 1, 1), date(year, 6, 30), point)
-        return _span(date(year, 7, 1), date(year, 12, 31), point)
+            return _span(date(year, 1, 1), date(year, 6, 30), at_end)
+        return _span(date(year, 7, 1), date(year, 12, 31), at_end)
 
     # months: 6月末, 截至2025年6月底, 9月, 前10个月, 1-9月
     months = re.search(

@@ -70,6 +70,29 @@ def model_endpoint() -> Iterator[Endpoint]:
     )
 
 
+STOCK_IDENTITY = "stock-llama-cpp-python"
+
+
+@pytest.fixture(scope="session")
+def stock_endpoint() -> Iterator[Endpoint]:
+    """llama-cpp-python's own server with its own settings (``python -m llama_cpp.server``
+    with the pinned GGUF; not the project's ``_serve``), as a user runs it as a remote
+    endpoint. Recording starts it; replay is a stand-in at an address nothing listens on."""
+    if RECORDING:
+        pytest.importorskip("llama_cpp", reason="recording needs the local extra")
+        from extractor.backends.embedded import EmbeddedServer, default_threads
+        from extractor.backends.weights import ensure_model
+
+        server = EmbeddedServer(ensure_model(), threads=default_threads(), n_ctx=8192, stock=True)
+        try:
+            server.wait_ready()
+            yield Endpoint(base_url=server.base_url, model=MODEL_NAME, identity=STOCK_IDENTITY)
+        finally:
+            server.stop()
+        return
+    yield Endpoint(base_url=REPLAY_URL, model=MODEL_NAME, identity=STOCK_IDENTITY)
+
+
 @pytest.fixture
 def replay_config(tmp_path: Path) -> Config:
     """The embedded model's defaults with a private cache and fail-fast transport."""

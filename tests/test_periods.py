@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
 from extractor.periods import parse_date, parse_period, period_before
@@ -88,3 +90,37 @@ def test_period_before_reads_the_nearest_phrase_in_the_sentence() -> None:
     assert period_before(text, text.index("44亿")) == "2022年"
     assert period_before(text, text.index("62.64亿")) == "2024年"
     assert period_before(text, text.index("超千万")) is None
+
+
+@pytest.mark.parametrize(
+    "published",
+    [datetime.date(2026, 5, 20), datetime.datetime(2026, 5, 20, 8, 30), "2026-05-20", "2026-05-20T08:30:00+08:00"],
+    ids=["date", "datetime", "iso-date", "iso-datetime"],
+)
+def test_publication_time_as_date_datetime_or_iso_text(published: object) -> None:
+    assert parse_period("今年一季度", published) == ("2026-01-01", "2026-03-31")  # type: ignore[arg-type]
+    assert parse_period("去年", published) == ("2025-01-01", "2025-12-31")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("2021年二季度末", ("2021-06-30", "2021-06-30")),
+        ("2021年第三季度末", ("2021-09-30", "2021-09-30")),
+        ("2021年二季度", ("2021-04-01", "2021-06-30")),
+        ("2023年上半年末", ("2023-06-30", "2023-06-30")),
+        ("2023年下半年末", ("2023-12-31", "2023-12-31")),
+        ("2023年6月末", ("2023-06-30", "2023-06-30")),
+        ("2023年6月底", ("2023-06-30", "2023-06-30")),
+        ("2025年前三季度末", ("2025-09-30", "2025-09-30")),
+    ],
+)
+def test_the_end_of_a_quarter_half_or_month_is_a_point(phrase: str, expected: tuple[str, str]) -> None:
+    assert parse_period(phrase) == expected
+
+
+def test_article_keeps_a_publication_time_as_iso_text() -> None:
+    from extractor.models import Article
+
+    assert Article(text="x", published_at=datetime.date(2026, 5, 20)).published_at == "2026-05-20"
+    assert Article(text="x", published_at=datetime.datetime(2026, 5, 20, 8, 30)).published_at == "2026-05-20T08:30"
