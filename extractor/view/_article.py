@@ -79,6 +79,8 @@ def _nav(previous_id: str | None, next_id: str | None) -> str:
 
 
 def _legend(counts: Counter[str]) -> str:
+    """A colour per fact type, with the article's number of facts of that type; its
+    boxes hide and show that type's highlights."""
     items = "".join(
         f'<label class="key"><input type="checkbox" checked data-show-kind="{kind}">'
         f'<span class="chip k-{kind}"></span>{text_html(KIND_LABELS[kind])} '
@@ -171,7 +173,7 @@ def article_page(facts: ArticleFacts, previous_id: str | None, next_id: str | No
     shown = shown_facts(facts)
     text = facts.article.text
     placement = place(text, shown)
-    counts = Counter(span.kind for span in placement.spans)
+    counts = Counter(fact.kind for fact in shown)
     title = facts.article.title or facts.article.id
     html = (
         f'<article class="page" data-id="{attr(facts.article.id)}" data-title="{attr(title)}">'

@@ -45,19 +45,20 @@ def number(value: float | int) -> str:
 
 
 def span_of(low: float | int | None, high: float | int | None, suffix: str = "") -> str:
-    if low is None and high is None:
-        return ""
     if low is None or high is None or low == high:
-        return number(low if high is None else high) + suffix
+        one = high if low is None else low
+        return "" if one is None else number(one) + suffix
     return f"{number(low)} – {number(high)}{suffix}"
 
 
 def period(start: str | None, end: str | None) -> str:
+    """ISO 8601's interval notation (``2024-01-01/2024-12-31``, ``..`` for an open end);
+    a point in time as ``at`` its date."""
     if not start and not end:
         return ""
     if start == end:
         return f"at {end}"
-    return f"{start or '?'} … {end or '?'}"
+    return f"{start or '..'}/{end or '..'}"
 
 
 def _institution(fact: Institution) -> dict[str, str]:

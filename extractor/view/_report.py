@@ -53,12 +53,12 @@ def build_report(
     seen: set[str] = set()
     problems: list[str] = []
     for record in facts:
-        item = record if isinstance(record, ArticleFacts) else ArticleFacts.model_validate(record)
-        if item.article.id in seen:
-            problems.append(f"article {item.article.id} appears more than once; the first record is shown")
+        parsed = record if isinstance(record, ArticleFacts) else ArticleFacts.model_validate(record)
+        if parsed.article.id in seen:
+            problems.append(f"article {parsed.article.id} appears more than once; the first record is shown")
             continue
-        seen.add(item.article.id)
-        pages.append((item.article.id, item))
+        seen.add(parsed.article.id)
+        pages.append((parsed.article.id, parsed))
     for n, error in enumerate(errors):
         error_id = str(error.get("id") or f"failed-{n + 1}")
         if error_id in seen:
