@@ -304,9 +304,9 @@ def test_markup_in_an_article_is_text_and_astral_and_crossing_spans_are_exact() 
     # the astral characters before a span do not shift it (JavaScript's UTF-16 indices would)
     astral = [m for m in page.find("mark", "hl") if m.text == "62.64亿元"][0]
     assert int(astral.attrs["data-start"]) == facts.article.text.index("62.64亿元")
-    # the card for that highlight shows the normalised figure
-    cards = {c.attrs["data-card"]: c.text for c in page.find("div", "card")}
-    assert "6,264,000,000" in cards[astral.attrs["data-fact"]] and "2024-01-01/2024-12-31" in cards["m0"]
+    # the facts table (and with it the highlight's card) shows the normalised figure
+    rows = {tr.attrs["data-fact"]: tr.text for tr in page.find("tr") if "data-fact" in tr.attrs}
+    assert "6,264,000,000" in rows[astral.attrs["data-fact"]] and "2024-01-01/2024-12-31" in rows["m0"]
 
 
 def test_evidence_that_does_not_match_the_text_is_listed_not_highlighted() -> None:

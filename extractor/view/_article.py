@@ -138,7 +138,7 @@ def _tables(facts: list[ShownFact], placement: Placement) -> str:
             continue
         head = "".join(f"<th>{text_html(c)}</th>" for c in COLUMNS[kind])
         rows = "".join(
-            f'<tr data-fact="{fact.key}" tabindex="0">'
+            f'<tr data-fact="{fact.key}" data-headline="{attr(fact.headline)}" tabindex="0">'
             + "".join(_cell(fact.fields[c], c in SHORT) for c in COLUMNS[kind])
             + f'<td class="evs">{_evidence_cell(fact, placement)}</td></tr>'
             for fact in of_kind
@@ -146,26 +146,13 @@ def _tables(facts: list[ShownFact], placement: Placement) -> str:
         html.append(
             f'<h3><span class="chip k-{kind}"></span>{text_html(KIND_LABELS[kind])} '
             f'<span class="n">{len(of_kind)}</span></h3>'
-            f'<div class="scroll"><table class="facts k-{kind}"><thead><tr>{head}<th>evidence</th></tr></thead>'
+            f'<div class="scroll"><table class="facts k-{kind}" data-label="{attr(KIND_LABELS[kind])}">'
+            f"<thead><tr>{head}<th>evidence</th></tr></thead>"
             f"<tbody>{rows}</tbody></table></div>"
         )
     if not html:
         html.append('<p class="none">No facts were extracted from this article.</p>')
     return f'<section class="facts"><h2>facts</h2>{"".join(html)}</section>'
-
-
-def _cards(facts: list[ShownFact]) -> str:
-    cards = []
-    for fact in facts:
-        fields = "".join(
-            f"<dt>{text_html(name)}</dt><dd>{text_html(value)}</dd>" for name, value in fact.fields.items() if value
-        )
-        cards.append(
-            f'<div class="card k-{fact.kind}" data-card="{fact.key}"><div class="card-kind">'
-            f'<span class="chip k-{fact.kind}"></span>{text_html(KIND_LABELS[fact.kind])}</div>'
-            f'<div class="card-head">{text_html(fact.headline)}</div><dl>{fields}</dl></div>'
-        )
-    return f'<div class="cards" hidden>{"".join(cards)}</div>'
 
 
 def article_page(facts: ArticleFacts, previous_id: str | None, next_id: str | None) -> tuple[str, Placement]:
@@ -183,7 +170,6 @@ def article_page(facts: ArticleFacts, previous_id: str | None, next_id: str | No
         f"{_legend(counts)}"
         f'<div class="body" lang="{attr(facts.article.language or "und")}">{render_text(text, placement.spans)}</div>'
         f"{_tables(shown, placement)}"
-        f"{_cards(shown)}"
         "</article>"
     )
     return html, placement

@@ -112,20 +112,39 @@
     const found = document.elementsFromPoint(x, y).filter((e) => e.matches("mark.hl") && !hiddenKind(e));
     return found.length ? found : [fallback];
   }
+  function element(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+  // A fact's card: its row of the facts table (the non-empty cells under their headers).
+  function cardFor(mark) {
+    const row = article.querySelector('tr[data-fact="' + mark.dataset.fact + '"]');
+    if (!row) return null;
+    const table = row.closest("table");
+    const card = element("div", "card k-" + mark.dataset.kind);
+    const head = element("div", "card-kind");
+    head.append(element("span", "chip k-" + mark.dataset.kind), table.dataset.label);
+    card.append(head, element("div", "card-head", row.dataset.headline));
+    const fields = element("dl");
+    const names = table.tHead.rows[0].cells;
+    for (let n = 0; n < row.cells.length; n++) {
+      const cell = row.cells[n];
+      if (cell.classList.contains("evs") || !cell.textContent) continue;
+      fields.append(element("dt", "", names[n].textContent), element("dd", "", cell.textContent));
+    }
+    card.append(fields, element("div", "at", "characters " + mark.dataset.start + "–" + mark.dataset.end));
+    return card;
+  }
   function showPop(marks, anchor) {
     const cards = [];
     const seen = new Set();
     for (const mark of marks) {
       if (seen.has(mark.dataset.fact)) continue;
       seen.add(mark.dataset.fact);
-      const card = article.querySelector('.cards [data-card="' + mark.dataset.fact + '"]');
-      if (!card) continue;
-      const copy = card.cloneNode(true);
-      const at = document.createElement("div");
-      at.className = "at";
-      at.textContent = "characters " + mark.dataset.start + "–" + mark.dataset.end;
-      copy.append(at);
-      cards.push(copy);
+      const card = cardFor(mark);
+      if (card) cards.push(card);
     }
     for (const on of article.querySelectorAll("mark.hl.on")) on.classList.remove("on");
     for (const mark of marks) mark.classList.add("on");
