@@ -310,8 +310,11 @@ async def test_an_articles_passes_go_together_unless_the_endpoint_is_serial(seri
     serial endpoint (the embedded server) gets them one after another, in pass order."""
     with StubEndpoint(answer_from_recordings, delay_s=0.2) as stub:
         async with stub_extractor(stub, serial=serial) as extractor:
-            facts = await extractor.extract(SEED[1])
-    assert stub.stats.requests == 3 and facts.metrics
+            # until the endpoint's first answer, one call at a time: then the other two together
+            first = await extractor.extract(SEED[1])
+            assert stub.stats.max_in_flight == (1 if serial else 2)
+            facts = await extractor.extract(SEED[5])
+    assert stub.stats.requests == 6 and first.metrics and facts.metrics
     assert stub.stats.max_in_flight == (1 if serial else 3)
 
 
