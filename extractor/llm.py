@@ -13,7 +13,7 @@ import json
 import logging
 import random
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -26,6 +26,7 @@ from pydantic import BaseModel
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, stop_after_delay
 
 from .config import Config
+from .endpoint import Endpoint
 from .models import Usage
 from .salvage import close_truncated_json
 from .validation import validation_context
@@ -66,20 +67,6 @@ class ValidationFailed(ExtractionError):
 
 class OutputTruncated(ExtractionError):
     stage = "model_output"
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """Where requests go. ``identity`` is stable across runs (the cache key uses it)."""
-
-    base_url: str
-    model: str
-    api_key: str = field(default="not-needed", repr=False)
-    identity: str = ""
-    provider: str = "openai-compatible"
-    # One request at a time is all the server does; keeping an article's passes
-    # together lets it reuse the article's prompt prefix from one pass to the next.
-    serial: bool = False
 
 
 @dataclass

@@ -27,7 +27,8 @@ from .drafts import (
     MetricLabels,
     ProductDraft,
 )
-from .llm import Endpoint, ModelCaller
+from .endpoint import Endpoint
+from .llm import ModelCaller
 from .models import Article, ArticleFacts, Meta, Usage, as_article
 from .normalise import Normaliser, fill_product_terms
 from .numbers import Candidate, find_figures

@@ -10,7 +10,7 @@ import importlib.util
 from typing import Protocol
 
 from ..config import Config
-from ..llm import Endpoint
+from ..endpoint import Endpoint
 
 
 class BackendError(RuntimeError):

@@ -21,7 +21,7 @@ import urllib.request
 from pathlib import Path
 
 from ..config import Config, cache_root
-from ..llm import Endpoint
+from ..endpoint import Endpoint
 from . import BackendError
 from .weights import MODEL_NAME, MODEL_SHA256, ensure_model
 
