@@ -4,11 +4,20 @@ from extractor import extract
 facts = extract("微众银行2024年净利润109.03亿元……")
 """
 
-from __future__ import annotations
-
 from ._api import aextract, extract
+from ._exceptions import (
+    BackendError,
+    ConfigError,
+    ExtractionError,
+    ExtractorError,
+    FigureError,
+    OutputTruncated,
+    TransportError,
+    ValidationFailed,
+    WeightsError,
+)
 from .config import Config
-from .llm import ExtractionError, OutputTruncated, TransportError, ValidationFailed
+from .endpoint import Endpoint
 from .models import (
     Article,
     ArticleFacts,
@@ -20,16 +29,23 @@ from .models import (
 )
 from .numbers import Figure, parse_figure
 from .periods import parse_period
+from .pipeline import Extractor
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Article",
     "ArticleFacts",
+    "BackendError",
     "Config",
+    "ConfigError",
+    "Endpoint",
     "Evidence",
     "ExtractionError",
+    "Extractor",
+    "ExtractorError",
     "Figure",
+    "FigureError",
     "FinancialMetric",
     "Institution",
     "OutputTruncated",
@@ -37,6 +53,7 @@ __all__ = [
     "RegulatoryAction",
     "TransportError",
     "ValidationFailed",
+    "WeightsError",
     "__version__",
     "aextract",
     "extract",

@@ -25,6 +25,7 @@ from openai.types.chat import ChatCompletion
 from pydantic import BaseModel
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, stop_after_delay
 
+from ._exceptions import ExtractionError, OutputTruncated, TransportError, ValidationFailed
 from .config import Config
 from .endpoint import Endpoint
 from .models import Usage
@@ -45,28 +46,6 @@ _MODES = {
     # by llama.cpp's json_object + schema, which the server enforces as a grammar
     "llama_json": instructor.Mode.JSON_SCHEMA,
 }
-
-
-class ExtractionError(Exception):
-    """A call that could not produce a valid answer; ``stage`` says where it failed."""
-
-    stage = "extract"
-
-    def __init__(self, message: str, *, usage: Usage | None = None) -> None:
-        super().__init__(message)
-        self.usage = usage or Usage()
-
-
-class TransportError(ExtractionError):
-    stage = "transport"
-
-
-class ValidationFailed(ExtractionError):
-    stage = "validation"
-
-
-class OutputTruncated(ExtractionError):
-    stage = "model_output"
 
 
 @dataclass

@@ -12,6 +12,8 @@ import unicodedata
 from collections.abc import Iterator
 from typing import NamedTuple
 
+from ._exceptions import FigureError
+
 _DIGITS = "零〇一二两三四五六七八九"
 _DIGIT_VALUE = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
 _SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
@@ -105,10 +107,6 @@ _FIGURE_RE = re.compile(
     + _PART.format(i=2)
     + r")?(?P<post>以上|左右|以下|\+)?$"
 )
-
-
-class FigureError(ValueError):
-    """Raised when a raw string is not a figure this module can read."""
 
 
 class Figure(NamedTuple):

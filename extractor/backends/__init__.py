@@ -9,12 +9,11 @@ from __future__ import annotations
 import importlib.util
 from typing import Protocol
 
+from .._exceptions import BackendError
 from ..config import Config
 from ..endpoint import Endpoint
 
-
-class BackendError(RuntimeError):
-    """No usable model: says how to get one."""
+__all__ = ["Backend", "BackendError", "RemoteBackend", "choose_backend", "local_extra_installed"]
 
 
 class Backend(Protocol):
