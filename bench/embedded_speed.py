@@ -41,11 +41,11 @@ sys.path.insert(0, str(ROOT))
 
 from bench.readme_table import report
 from extractor.articles import load
+from extractor.backends import StaticBackend
 from extractor.backends.embedded import EmbeddedServer, default_threads, model_file
 from extractor.config import Config
 from extractor.models import Article
 from extractor.pipeline import Extractor
-from tests.conftest import StaticBackend
 
 SEED = [a for a in load([ROOT / "tests" / "fixtures" / "weilidai-digest.txt"]) if isinstance(a, Article)]
 _EVAL = re.compile(r"^llama_perf_context_print:\s+eval time =\s+([\d.]+) ms /\s+(\d+) runs", re.M)

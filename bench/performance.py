@@ -2,7 +2,7 @@
 
     python bench/performance.py [--only overhead,concurrency,resume,memory] [--write-readme]
 
-The endpoint (tests/support/openai_stub.py) answers every request with a completion
+The endpoint (``extractor.testing.StubEndpoint``) answers every request with a completion
 recorded from the embedded model after a fixed delay; it says nothing about extraction
 quality. Every figure is measured side by side in this one run and printed as a table;
 ``--write-readme`` puts the table in README.md. Machine: see the first line printed.
@@ -30,6 +30,7 @@ import openai
 
 from bench.readme_table import report
 from extractor.articles import load
+from extractor.backends import StaticBackend
 from extractor.backends.weights import MODEL_NAME
 from extractor.chunking import Chunk
 from extractor.config import Config
@@ -43,8 +44,7 @@ from extractor.pipeline import (
     marked_text,
 )
 from extractor.prompting import build_messages, load_prompts
-from tests.conftest import StaticBackend
-from tests.support.openai_stub import StubEndpoint
+from extractor.testing import StubEndpoint
 from tests.support.recorded import answer_from_recordings, recorded_content, seed_variations
 
 SEED = [a for a in load([ROOT / "tests" / "fixtures" / "weilidai-digest.txt"]) if isinstance(a, Article)]

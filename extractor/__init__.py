@@ -16,6 +16,7 @@ from ._exceptions import (
     ValidationFailed,
     WeightsError,
 )
+from .backends import StaticBackend
 from .config import Config
 from .endpoint import Endpoint
 from .models import (
@@ -51,6 +52,7 @@ __all__ = [
     "OutputTruncated",
     "Product",
     "RegulatoryAction",
+    "StaticBackend",
     "TransportError",
     "ValidationFailed",
     "WeightsError",

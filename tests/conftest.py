@@ -17,7 +17,7 @@ import vcr
 
 from extractor.backends.weights import MODEL_NAME, MODEL_SHA256
 from extractor.config import Config
-from extractor.llm import Endpoint
+from extractor.endpoint import Endpoint
 
 CASSETTES = Path(__file__).parent / "cassettes"
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -34,21 +34,6 @@ def cassette_vcr() -> vcr.VCR:
         filter_headers=[("authorization", None), ("api-key", None), ("x-api-key", None), ("openai-organization", None)],
         decode_compressed_response=True,
     )
-
-
-class StaticBackend:
-    """An endpoint that is already there: the recorded server, as seen in replay."""
-
-    name = "static"
-
-    def __init__(self, endpoint: Endpoint) -> None:
-        self.endpoint = endpoint
-
-    def start(self) -> Endpoint:
-        return self.endpoint
-
-    def stop(self) -> None:
-        return None
 
 
 @pytest.fixture(scope="session")

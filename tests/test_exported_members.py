@@ -38,6 +38,7 @@ PUBLIC_MODULES = {
     "rules",
     "salvage",
     "service",
+    "testing",
     "validation",
     "view",
 }
@@ -73,6 +74,7 @@ def test_the_exported_names_are_these() -> None:
             "OutputTruncated",
             "Product",
             "RegulatoryAction",
+            "StaticBackend",
             "TransportError",
             "ValidationFailed",
             "WeightsError",
