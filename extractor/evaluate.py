@@ -15,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .chars import fold
+
 FACT_TYPES = ("institutions", "metrics", "regulatory_actions", "products")
 Fact = dict[str, Any]
 
@@ -22,7 +24,7 @@ Fact = dict[str, Any]
 def _fold(text: object) -> str:
     if text is None:
         return ""
-    folded = unicodedata.normalize("NFKC", str(text)).casefold()
+    folded = fold(str(text))
     return "".join(c for c in folded if not (c.isspace() or unicodedata.category(c)[0] in "PZS"))
 
 

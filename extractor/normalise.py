@@ -7,12 +7,13 @@ article never names, is dropped and named in ``warnings``.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from .chars import fold
 from .drafts import ActionDraft, InstitutionDraft, MetricLabel, ProductDraft
-from .grounding import Grounder, sentence_start
+from .grounding import Grounder
+from .lexicon import CURRENCY_CODES, GENERIC_INSTITUTIONS, MONEY_METRICS, POINT_METRICS, RATIO_METRICS, SELF_WORDS
 from .models import (
     ActionKind,
     Article,
@@ -29,86 +30,24 @@ from .numbers import Candidate, FigureError, find_figures, parse_figure
 from .periods import first_period, parse_date, parse_period, period_before
 from .prompting import strip_marks
 from .rules import (
-    MONEY_METRICS,
-    POINT_METRICS,
-    RATIO_METRICS,
     country_from_name,
     institution_mentions,
     institution_type_from_name,
     listed_products,
     metric_from_context,
     metric_name_near,
+    names_regulation,
     nearest_name,
     product_type_from_name,
     reasons_in,
     regulatory_act,
-    sentences,
     unit_fits,
 )
-
-_GENERIC = {
-    "监管",
-    "监管部门",
-    "监管机构",
-    "公司",
-    "该公司",
-    "本公司",
-    "银行",
-    "该行",
-    "本行",
-    "平台",
-    "机构",
-    "催收机构",
-    "网贷公司",
-    "网贷平台",
-    "金融机构",
-    "中国网贷公司",
-    "消费者",
-    "用户",
-    "客户",
-    "政府",
-}
-_SELF_WORDS = {"公司", "该公司", "本公司", "该行", "本行", "该平台", "该机构", "集团"}
-
-_REGULATORY_WORDS = (
-    "监管",
-    "罚",
-    "处罚",
-    "批复",
-    "批准",
-    "获批",
-    "新规",
-    "规定",
-    "办法",
-    "通知",
-    "整改",
-    "牌照",
-    "执照",
-    "吊销",
-    "调查",
-    "立案",
-    "警示",
-    "约谈",
-    "央行",
-    "金融监督管理",
-    "银保监",
-    "证监",
-    "施行",
-    "实施",
-    "出台",
-    "regulator",
-    "fine",
-    "penalt",
-    "approv",
-    "licen",
-    "rule",
-    "investigat",
-)
-_CURRENCY_CODES = {"CNY", "USD", "HKD", "INR", "EUR", "JPY", "GBP"}
+from .segmentation import sentence_start, sentences
 
 
 def _key(name: str) -> str:
-    return unicodedata.normalize("NFKC", name).casefold().replace(" ", "")
+    return fold(name).replace(" ", "")
 
 
 @dataclass
@@ -162,7 +101,7 @@ class Normaliser:
         if not name:
             return None
         name = strip_marks(name).strip()
-        if name in _SELF_WORDS and self._title_subject:
+        if name in SELF_WORDS and self._title_subject:
             return self._title_subject
         return self._names.get(_key(name), name)
 
@@ -172,7 +111,7 @@ class Normaliser:
         merged: dict[str, Institution] = {}
         for draft in drafts:
             name = strip_marks(draft.name).strip()
-            if name in _GENERIC:
+            if name in GENERIC_INSTITUTIONS:
                 self.warnings.append(f"institution dropped, a generic word: {draft.name!r}")
                 continue
             evidence = self._entity_evidence("institution", name, draft.quote)
@@ -397,7 +336,7 @@ class Normaliser:
                 self.warnings.append(f"regulatory action dropped, quote not found: {draft.quote!r}")
                 continue
             clause = self.grounder.sentence_around(evidence.start, evidence.end).text
-            if not any(word in clause for word in _REGULATORY_WORDS):
+            if not names_regulation(clause):
                 self.warnings.append(
                     f"regulatory action dropped, its sentence names no regulatory act: {draft.quote!r}"
                 )
@@ -447,7 +386,7 @@ class Normaliser:
             regulator = next((r for r in self._regulators if r in sentence), default_regulator)
             industry_wide = kind in (ActionKind.new_rule, ActionKind.rule_effective)
             target = None if industry_wide else self._metric_subject(None, end)
-            money = [c for c in find_figures(sentence) if c.figure.unit in _CURRENCY_CODES]
+            money = [c for c in find_figures(sentence) if c.figure.unit in CURRENCY_CODES]
             added.append(
                 RegulatoryAction(
                     regulator=regulator,
@@ -475,7 +414,7 @@ class Normaliser:
         except FigureError:
             self.warnings.append(f"action amount unparsable, left empty: {raw!r}")
             return None, None
-        currency = figure.unit if figure.unit in _CURRENCY_CODES else "CNY"
+        currency = figure.unit if figure.unit in CURRENCY_CODES else "CNY"
         return figure.value, currency
 
 
@@ -500,7 +439,7 @@ def fill_product_terms(product: Product, metrics: list[FinancialMetric], text: s
         if metric.metric is MetricKind.interest_rate and metric.unit == "%" and "年" in metric.name:
             product.annual_rate_min = metric.value
             product.annual_rate_max = metric.value_max if metric.value_max is not None else metric.value
-        elif metric.metric is MetricKind.credit_limit and metric.unit in _CURRENCY_CODES:
+        elif metric.metric is MetricKind.credit_limit and metric.unit in CURRENCY_CODES:
             product.credit_limit_min = metric.value if metric.value_max is not None else None
             product.credit_limit_max = metric.value_max if metric.value_max is not None else metric.value
     texts = [e.text for m in metrics if m.subject == product.name for e in m.evidence]

@@ -12,12 +12,13 @@ import re
 import unicodedata
 from datetime import date
 
-from .grounding import sentence_start
+from .lexicon import CHINESE_DIGITS
+from .segmentation import sentence_start
 
 Period = tuple[str | None, str | None]
 _NONE: Period = (None, None)
 
-_CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_CN_DIGITS = {**CHINESE_DIGITS, "十": 10}  # 十 stands alone in 十月, 前十个月
 _RELATIVE_YEARS = {"今年": 0, "本年": 0, "当年": 0, "去年": -1, "上年": -1, "前年": -2, "明年": 1}
 
 

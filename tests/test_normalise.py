@@ -8,14 +8,9 @@ from extractor.drafts import ActionDraft, InstitutionDraft, MetricLabel, Product
 from extractor.models import ActionKind, Article, InstitutionType, MetricKind, ProductType, as_article
 from extractor.normalise import Normaliser, fill_product_terms
 from extractor.numbers import find_figures, parse_figure
-from extractor.rules import (
-    _BANK_MENTION,
-    _bank_mentions,
-    _keyword_hits,
-    institution_mentions,
-    listed_products,
-    metric_from_context,
-)
+from extractor.rules import institution_mentions, listed_products, metric_from_context
+from extractor.rules.institutions import _BANK_MENTION, _bank_mentions
+from extractor.rules.metrics import _keyword_hits
 
 TEXT = (
     "截至2025年6月末,微众银行不良贷款率由2024年末的1.44%升至1.57%。"
