@@ -34,10 +34,10 @@ from extractor.backends import StaticBackend
 from extractor.backends.weights import MODEL_NAME
 from extractor.chunking import Chunk
 from extractor.config import Config
-from extractor.drafts import ActionsDraft, EntitiesDraft, MetricLabels
+from extractor.drafts import ActionsDraft, ArticleDrafts, EntitiesDraft, MetricLabels
 from extractor.llm import Endpoint
 from extractor.models import Article
-from extractor.normalise import Normaliser
+from extractor.normalise import normalise
 from extractor.numbers import find_figures
 from extractor.pipeline import (
     Extractor,
@@ -144,11 +144,10 @@ def grounding_ms(rounds: int = 1000, block: int = 25, warmup_s: float = 5.0) -> 
     while len(times) < rounds:
         began = time.perf_counter()
         candidates = dict(enumerate(find_figures(article.text), start=1))
-        normaliser = Normaliser(article)
-        normaliser.institutions(entities.institutions)
-        normaliser.products(entities.products)
-        normaliser.metrics(labels.metrics, candidates)
-        normaliser.actions(actions.actions)
+        normalise(
+            article,
+            ArticleDrafts(candidates, entities.institutions, entities.products, labels.metrics, actions.actions),
+        )
         if began > warm_until:
             times.append(time.perf_counter() - began)
     blocks = [statistics.median(times[i : i + block]) for i in range(0, rounds, block)]

@@ -6,12 +6,14 @@ code turns drafts into contract facts (``normalise.py``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import instructor
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from .models import ActionKind, InstitutionType, MetricKind, ProductType
+from .numbers import Candidate
 from .validation import context_of
 
 
@@ -103,3 +105,15 @@ class ActionDraft(Draft):
 
 class ActionsDraft(Answer):
     actions: list[ActionDraft] = Field(default_factory=list)
+
+
+@dataclass
+class ArticleDrafts:
+    """What the model said about one article, over all its pieces and passes, and the
+    numbered figures it was shown: the input of ``normalise``."""
+
+    candidates: dict[int, Candidate]
+    institutions: list[InstitutionDraft] = field(default_factory=list)
+    products: list[ProductDraft] = field(default_factory=list)
+    labels: list[MetricLabel] = field(default_factory=list)
+    actions: list[ActionDraft] = field(default_factory=list)

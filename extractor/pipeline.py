@@ -17,20 +17,11 @@ from .backends import Backend, choose_backend
 from .cache import ResultCache, cache_key
 from .chunking import Chunk, split_text
 from .config import Config
-from .drafts import (
-    ActionDraft,
-    ActionsDraft,
-    Draft,
-    EntitiesDraft,
-    InstitutionDraft,
-    MetricLabel,
-    MetricLabels,
-    ProductDraft,
-)
+from .drafts import ActionsDraft, ArticleDrafts, Draft, EntitiesDraft, MetricLabels
 from .endpoint import Endpoint
 from .llm import ModelCaller
 from .models import Article, ArticleFacts, Meta, Usage, as_article
-from .normalise import Normaliser, fill_product_terms
+from .normalise import normalise
 from .numbers import Candidate, find_figures
 from .prompting import MARK, PromptSet, build_messages, load_prompts
 
@@ -77,15 +68,10 @@ async def _together(calls: list[Coroutine[Any, Any, T]]) -> list[T]:
 
 
 @dataclass
-class Drafts:
-    """Everything the model said about one article, gathered over pieces and passes."""
+class Drafts(ArticleDrafts):
+    """The model's answers for one article and what asking for them took."""
 
-    candidates: dict[int, Candidate]
-    chunks: int
-    institutions: list[InstitutionDraft] = field(default_factory=list)
-    products: list[ProductDraft] = field(default_factory=list)
-    labels: list[MetricLabel] = field(default_factory=list)
-    actions: list[ActionDraft] = field(default_factory=list)
+    chunks: int = 1
     usage: Usage = field(default_factory=Usage)
     calls: int = 0
     cache_hits: int = 0
@@ -216,16 +202,7 @@ class Extractor:
         return drafts
 
     def _build(self, article: Article, drafts: Drafts, endpoint: Endpoint, began: float) -> ArticleFacts:
-        normaliser = Normaliser(article)
-        institutions = normaliser.institutions(drafts.institutions)
-        products = normaliser.products(drafts.products)
-        named_products = {p.name for p in products}  # 微粒贷 listed as both: it is a product
-        institutions = [i for i in institutions if i.name not in named_products]
-        metrics = normaliser.metrics(drafts.labels, drafts.candidates)
-        for product in products:
-            fill_product_terms(product, metrics, article.text, main_product=len(products) == 1)
-        actions = normaliser.actions(drafts.actions)
-        actions += normaliser.rule_actions(actions)
+        facts = normalise(article, drafts)
         meta = Meta(
             model=endpoint.model,
             provider=endpoint.provider,
@@ -242,12 +219,12 @@ class Extractor:
         )
         return ArticleFacts(
             article=article,
-            institutions=institutions,
-            metrics=metrics,
-            regulatory_actions=actions,
-            products=products,
+            institutions=facts.institutions,
+            metrics=facts.metrics,
+            regulatory_actions=facts.regulatory_actions,
+            products=facts.products,
             meta=meta,
-            warnings=list(dict.fromkeys(drafts.warnings + normaliser.warnings)),
+            warnings=list(dict.fromkeys(drafts.warnings + facts.warnings)),
         )
 
     async def aclose(self) -> None:
