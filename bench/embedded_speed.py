@@ -69,11 +69,17 @@ def peak_rss_mb(pid: int) -> float:
 async def one_run(
     article: Article, *, stock: bool, lib: Path | None, draft_tokens: int, grammar_first: bool
 ) -> dict[str, Any]:
-    env = {"EXTRACTOR_GRAMMAR_FIRST": "1" if grammar_first else "0"}
-    if lib:
-        env["LLAMA_CPP_LIB_PATH"] = str(lib)
+    env = {"LLAMA_CPP_LIB_PATH": str(lib)} if lib else {}
+    config = Config.from_env()
     server = EmbeddedServer(
-        model_file(Config()), threads=default_threads(), n_ctx=8192, draft_tokens=draft_tokens, stock=stock, env=env
+        model_file(config),
+        threads=config.threads or default_threads(),
+        n_ctx=8192,
+        draft_tokens=draft_tokens,
+        grammar_first=grammar_first,
+        pinned=config.local_model is None,
+        stock=stock,
+        env=env,
     )
     extractor = Extractor(Config(cache=False), backend=StaticBackend(server.endpoint()))
     try:

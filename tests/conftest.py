@@ -43,7 +43,7 @@ def model_endpoint() -> Iterator[Endpoint]:
         pytest.importorskip("llama_cpp", reason="recording needs the local extra")
         from extractor.backends.embedded import EmbeddedBackend, stop_all
 
-        endpoint = EmbeddedBackend(Config()).start()
+        endpoint = EmbeddedBackend(Config.from_env()).start()
         yield endpoint
         stop_all()
         return
