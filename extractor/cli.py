@@ -7,9 +7,8 @@ import gc
 import json
 import logging
 import signal
-import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -156,7 +155,7 @@ def _dry_run(inputs: list[Path], limit: int | None) -> None:
     )
 
 
-def _print_summary(summary: dict[str, object], outdir: Path) -> None:
+def _print_summary(summary: dict[str, Any], outdir: Path) -> None:
     table = Table(
         "articles ok", "failed", "cached", "skipped (done)", *[str(k) for k in summary["facts"]], "tokens", "wall s"
     )
@@ -314,4 +313,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

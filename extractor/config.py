@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from ._exceptions import ConfigError
 
@@ -51,7 +51,7 @@ def _flag(raw: str) -> bool:
     raise ValueError(raw)
 
 
-def _embedded_env() -> dict[str, object]:
+def _embedded_env() -> dict[str, Any]:
     """The embedded model's settings from ``EXTRACTOR_LOCAL_MODEL``, ``_THREADS``,
     ``_DRAFT_TOKENS`` and ``_GRAMMAR_FIRST``."""
     return {
@@ -102,10 +102,10 @@ class Config:
     grammar_first: bool = True
 
     @classmethod
-    def from_env(cls, **overrides: object) -> Config:
+    def from_env(cls, **overrides: Any) -> Config:
         """Arguments win over the environment; unset arguments fall back to it."""
         given = {k: v for k, v in overrides.items() if v is not None}
-        env = {
+        env: dict[str, Any] = {
             "base_url": _env("EXTRACTOR_BASE_URL", "OPENAI_BASE_URL"),
             "model": _env("EXTRACTOR_MODEL", "OPENAI_MODEL"),
             "api_key": _env("EXTRACTOR_API_KEY", "OPENAI_API_KEY"),
@@ -116,10 +116,10 @@ class Config:
         env.update(_embedded_env())
         values = {k: v for k, v in env.items() if v is not None}
         values.update(given)
-        return cls(**values)  # type: ignore[arg-type]
+        return cls(**values)
 
-    def with_(self, **changes: object) -> Config:
-        return replace(self, **changes)  # type: ignore[arg-type]
+    def with_(self, **changes: Any) -> Config:
+        return replace(self, **changes)
 
     @property
     def embedded(self) -> bool:

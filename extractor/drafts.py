@@ -38,10 +38,12 @@ class Draft(BaseModel):
     @classmethod
     def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
         if args or kwargs:
-            return _compact(super().model_json_schema(*args, **kwargs))
+            compact: dict[str, Any] = _compact(super().model_json_schema(*args, **kwargs))
+            return compact
         if cls not in _SCHEMAS:
             _SCHEMAS[cls] = _compact(super().model_json_schema())
-        return _compact(_SCHEMAS[cls])  # a fresh copy: callers may change it
+        fresh: dict[str, Any] = _compact(_SCHEMAS[cls])  # a fresh copy: callers may change it
+        return fresh
 
 
 class Answer(Draft, instructor.ResponseSchema):

@@ -35,7 +35,7 @@ def _same_name(a: object, b: object, *, strict: bool) -> bool:
     return x == y if strict else (x in y or y in x)
 
 
-def _same_value(a: object, b: object) -> bool:
+def _same_value(a: Any, b: Any) -> bool:  # JSON numbers, or strings of them
     if a is None or b is None:
         return a is b
     return math.isclose(float(a), float(b), rel_tol=1e-6, abs_tol=1e-9)

@@ -201,7 +201,7 @@ class ModelCaller:
         hinted = _retry_after(error) if error else None
         if hinted is not None:
             return min(hinted, self.config.max_retry_wait_s)
-        backoff = min(self.config.max_retry_wait_s, 0.5 * 2 ** (state.attempt_number - 1))
+        backoff = min(self.config.max_retry_wait_s, 0.5 * 2.0 ** (state.attempt_number - 1))
         return backoff * (0.5 + random.random() / 2)
 
     def _log_retry(self, state: RetryCallState) -> None:
@@ -271,8 +271,10 @@ class ModelCaller:
 def _salvage(error: IncompleteOutputException, model: type[T], context: dict[str, Any] | None) -> T | None:
     """The complete items of a cut answer, if they validate."""
     completion = getattr(error, "last_completion", None)
+    if completion is None:
+        return None
     try:
-        message = completion.choices[0].message  # type: ignore[union-attr]
+        message = completion.choices[0].message
         text = message.content or message.tool_calls[0].function.arguments
     except (AttributeError, IndexError, TypeError):
         return None
@@ -291,7 +293,8 @@ def _grammar(response_model: type[BaseModel], max_items: int | None) -> dict[str
     prompt need not spell it out; bounds on lists and strings stop a small model's
     repetition loop before max_tokens does. Built once per model and bound (shared:
     never changed after)."""
-    return bounded_schema(response_model.model_json_schema(), max_items=max_items or 8, max_chars=60)
+    schema: dict[str, Any] = bounded_schema(response_model.model_json_schema(), max_items=max_items or 8, max_chars=60)
+    return schema
 
 
 def bounded_schema(schema: Any, *, max_items: int, max_chars: int, nested_items: int = 5) -> Any:

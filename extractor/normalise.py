@@ -23,6 +23,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from ._exceptions import FigureError
 from .chars import fold
 from .drafts import ActionDraft, ArticleDrafts, InstitutionDraft, MetricLabel, ProductDraft
 from .grounding import Grounder
@@ -37,9 +38,10 @@ from .models import (
     MetricKind,
     Product,
     ProductType,
+    Qualifier,
     RegulatoryAction,
 )
-from .numbers import Candidate, FigureError, find_figures, parse_figure
+from .numbers import Candidate, find_figures, parse_figure
 from .periods import Period, first_period, parse_date, parse_period, period_before
 from .prompting import strip_marks
 from .rules import (
@@ -350,8 +352,8 @@ def ground_metrics(
 ) -> list[FinancialMetric]:
     """A fact for each figure the model labelled or the words before it name."""
     by_id: dict[int, MetricLabel] = {}
-    for label in labels:
-        by_id.setdefault(label.id, label)
+    for labelled in labels:
+        by_id.setdefault(labelled.id, labelled)
     body = text.text
     facts: list[FinancialMetric] = []
     seen: set[tuple[object, ...]] = set()
@@ -413,7 +415,7 @@ def _metric(
         value_max=figure.value_max,
         unit=_unit_for(figure.unit, metric),
         raw=candidate.raw,
-        qualifier=figure.qualifier,
+        qualifier=Qualifier(figure.qualifier),
         period_start=start,
         period_end=end,
         period_text=period_text,

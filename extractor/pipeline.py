@@ -180,7 +180,9 @@ class Extractor:
                 )
 
             in_chunk = {n for n, c in candidates.items() if c.start >= chunk.start and c.end <= chunk.end}
-            passes = [self._ask(endpoint, EntitiesDraft, messages("entities"), drafts)]
+            passes: list[Coroutine[Any, Any, Draft]] = [
+                self._ask(endpoint, EntitiesDraft, messages("entities"), drafts)
+            ]
             if in_chunk:
                 context = {"candidate_ids": in_chunk}
                 passes.append(
@@ -191,10 +193,13 @@ class Extractor:
             # and reuses the article's prompt prefix from one to the next
             answers = await (_one_by_one(passes) if endpoint.serial else _together(passes))
             entities, actions = answers[0], answers[-1]
+            assert isinstance(entities, EntitiesDraft) and isinstance(actions, ActionsDraft)
             drafts.institutions += entities.institutions
             drafts.products += entities.products
             if in_chunk:
-                drafts.labels += answers[1].metrics
+                labels = answers[1]
+                assert isinstance(labels, MetricLabels)
+                drafts.labels += labels.metrics
             drafts.actions += actions.actions
         for model in (EntitiesDraft, MetricLabels, ActionsDraft):  # in pass order, however they finished
             if model.__name__ in drafts.cut:
@@ -203,6 +208,12 @@ class Extractor:
 
     def _build(self, article: Article, drafts: Drafts, endpoint: Endpoint, began: float) -> ArticleFacts:
         facts = normalise(article, drafts)
+        # Meta allows fields beyond the contract's; these say how the facts were asked for
+        extra: dict[str, Any] = {
+            "calls": drafts.calls,
+            "cache_hits": drafts.cache_hits,
+            "mode": self.config.resolved_mode,
+        }
         meta = Meta(
             model=endpoint.model,
             provider=endpoint.provider,
@@ -213,9 +224,7 @@ class Extractor:
             latency_s=round(time.perf_counter() - began, 3),
             extracted_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             chunks=drafts.chunks,
-            calls=drafts.calls,
-            cache_hits=drafts.cache_hits,
-            mode=self.config.resolved_mode,
+            **extra,
         )
         return ArticleFacts(
             article=article,
