@@ -130,8 +130,8 @@ def grounding_ms(rounds: int = 1000, block: int = 25, warmup_s: float = 5.0) -> 
     this one's speed drifts by 1.5x within a minute).
 
     Rounds run untimed for ``warmup_s`` first: after a few idle seconds this machine's
-    CPU runs the same code ~1.8x slower for its first ~4 s of work (measured: 8.0, 8.0,
-    then 4.5 ms per round; after a 5 s busy loop, 4.5 ms from the first round).
+    CPU runs the same code ~1.8x slower for its first ~4 s of work, and not after 5 s of
+    busy work.
     """
     seed = SEED[5]
     content = recorded_content(seed.text)

@@ -127,9 +127,9 @@ class ModelCaller:
         self.mode = config.resolved_mode
         # Several small connection pools instead of one: httpcore scans every pooled
         # connection on each request and each release, so with 64 in flight one pool
-        # scans four times as many as a pool of 16 (py-spy at 64 in flight: httpx's
-        # share of the samples fell from 12% to 7%). A request takes the least busy
-        # pool; together they never hold more than ``max_connections``.
+        # scans four times as many as a pool of 16, a cost that grows with the square of
+        # the requests in flight. A request takes the least busy pool; together they
+        # never hold more than ``max_connections``.
         sizes = pool_sizes(max_connections)
         tls = httpx2.create_ssl_context()  # one for all pools: each takes ~50 ms to load
         self._pools = [

@@ -99,8 +99,8 @@ class Extractor:
                 backend = self._backend or choose_backend(self.config)
                 self._backend = backend
                 self._endpoint = await asyncio.to_thread(backend.start)
-                # in a thread too: its TLS context and clients take ~50 ms to build, which
-                # on the loop stalled every article being prepared at the start of a batch
+                # in a thread too: its TLS context and clients take ~50 ms to build, which on
+                # the loop would stall every article being prepared at the start of a batch
                 self._caller = await asyncio.to_thread(
                     ModelCaller, self.config, self._endpoint, max_connections=self.max_requests
                 )

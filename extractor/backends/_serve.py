@@ -36,8 +36,8 @@ class _Llama(llama_cpp.Llama):
     them; nothing is copied to ``scores``, so logprobs are not available.
 
     Grammar: at temperature 0 with a grammar, the stock chain checks all 151,936
-    candidates against the grammar for every token (14% of the server's busy time in a
-    py-spy profile), then takes the best. Here the best token after the repetition
+    candidates against the grammar for every token (a large share of the server's busy
+    time), then takes the best. Here the best token after the repetition
     penalty is checked alone first; only if the grammar rejects it are all candidates
     checked. The best allowed token is the same either way
     (``Config.grammar_first=False`` turns this off, for the speed benchmark).
