@@ -5,7 +5,7 @@
 The endpoint (``extractor.testing.StubEndpoint``) answers every request with a completion
 recorded from the embedded model after a fixed delay; it says nothing about extraction
 quality. Every figure is measured side by side in this one run and printed as a table;
-``--write-readme`` puts the table in README.md. Machine: see the first line printed.
+``--write-readme`` puts the table in bench/README.md (and README.md). Machine: see the first line printed.
 """
 
 from __future__ import annotations
