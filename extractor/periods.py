@@ -67,6 +67,14 @@ def _implicit_year(month: int, today: date | None) -> int | None:
     return today.year if month <= today.month else today.year - 1
 
 
+def _year_of_month(month: int, year: int | None, today: date | None) -> int | None:
+    """The year a month named in a phrase falls in; None when there is no such month or
+    no year is known."""
+    if not 1 <= month <= 12:
+        return None
+    return year if year is not None else _implicit_year(month, today)
+
+
 def parse_period(text: str | None, published_at: str | None = None, *, point: bool = False) -> Period:
     """Resolve a period phrase into ISO dates, or (None, None) when it cannot."""
     if not text:
@@ -136,9 +144,7 @@ def parse_period(text: str | None, published_at: str | None = None, *, point: bo
     month = re.search(r"(\d{1,2})月(份)?(末|底|初)?", rest)
     if month:
         m = int(month[1])
-        if not 1 <= m <= 12:
-            return _NONE
-        year = year if year is not None else _implicit_year(m, today)
+        year = _year_of_month(m, year, today)
         if year is None:
             return _NONE
         if month[3] in ("末", "底"):
@@ -184,9 +190,7 @@ def parse_date(text: str | None, published_at: str | None = None) -> str | None:
     month_day = re.search(r"(\d{1,2})月(?:(\d{1,2})(?:日|号))?", rest)
     if month_day:
         m = int(month_day[1])
-        if not 1 <= m <= 12:
-            return None
-        year = year if year is not None else _implicit_year(m, today)
+        year = _year_of_month(m, year, today)
         if year is None:
             return None
         if month_day[2]:
