@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from extractor.articles import Article, LoadError, load
+from extractor.backends import StaticBackend
 from extractor.backends.weights import MODEL_NAME
 from extractor.cli import app
 from extractor.config import Config
@@ -24,7 +25,7 @@ from extractor.llm import Endpoint
 from extractor.output import read_jsonl
 from extractor.pipeline import Extractor
 
-from .conftest import FIXTURES, StaticBackend
+from .conftest import FIXTURES
 from .support.openai_stub import StubEndpoint
 from .support.recorded import answer_from_recordings, answer_with_fallback, recorded_answers, seed_variations
 
