@@ -1,22 +1,96 @@
-"""Settings: explicit arguments first, then ``EXTRACTOR_*``, then ``OPENAI_*``."""
+"""Settings: explicit arguments first, then ``EXTRACTOR_*``, then ``OPENAI_*``.
+
+Every value is checked when a ``Config`` is made, whatever it came from, so a bad
+setting stops a run before any article is read, with a message that names the
+setting, where it came from and what it allows.
+"""
 
 from __future__ import annotations
 
+import math
 import os
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
+from urllib.parse import urlsplit
 
 Mode = Literal["tools", "json", "json_schema", "llama_json"]
+MODES: tuple[str, ...] = get_args(Mode)
 
 EMBEDDED = "embedded"
 
 
-def _env(*names: str) -> str | None:
+class ConfigError(ValueError):
+    """A setting with a value it cannot have. ``source`` is the environment variable it
+    came from, or None for an argument."""
+
+    def __init__(self, setting: str, value: object, allowed: str, source: str | None = None) -> None:
+        self.setting = setting
+        self.value = value
+        self.allowed = allowed
+        self.source = source
+        where = f" (from {source})" if source else ""
+        super().__init__(f"invalid {setting} {value!r}{where}: {allowed}")
+
+    def named(self, name: str) -> ConfigError:
+        """The same error, naming where the value came from (an option, a variable)."""
+        return ConfigError(self.setting, self.value, self.allowed, name)
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _url(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+# setting -> (accepts the value, what it allows); None is always allowed where the default is None
+_RULES: dict[str, tuple[Callable[[object], bool], str]] = {
+    "base_url": (_url, "an http:// or https:// URL, such as http://127.0.0.1:8080/v1"),
+    "model": (lambda v: isinstance(v, str) and bool(v.strip()), "a model name"),
+    "mode": (lambda v: v in MODES, "allowed values are " + ", ".join(MODES)),
+    "temperature": (lambda v: _number(v) and 0 <= v <= 2, "a number from 0 to 2"),
+    "max_tokens": (lambda v: _whole(v) and v >= 1, "a whole number of at least 1"),
+    "timeout_s": (lambda v: _number(v) and v > 0, "a number of seconds above 0"),
+    "stall_timeout_s": (lambda v: _number(v) and v > 0, "a number of seconds above 0"),
+    "max_attempts": (lambda v: _whole(v) and v >= 1, "a whole number of at least 1"),
+    "max_retry_wait_s": (lambda v: _number(v) and v >= 0, "a number of seconds, 0 or more"),
+    "retry_budget_s": (lambda v: _number(v) and v > 0, "a number of seconds above 0"),
+    "max_reasks": (lambda v: _whole(v) and v >= 0, "a whole number, 0 or more"),
+    "rpm": (lambda v: _number(v) and v > 0, "a number of requests per minute above 0"),
+    "max_article_chars": (lambda v: _whole(v) and v >= 1, "a whole number of at least 1"),
+    "chunk_chars": (lambda v: _whole(v) and v >= 1, "a whole number of at least 1"),
+    "chunk_overlap": (lambda v: _whole(v) and v >= 0, "a whole number, 0 or more"),
+    "cache": (lambda v: isinstance(v, bool), "true or false"),
+}
+
+# setting -> environment variables, first found wins
+ENVIRONMENT: dict[str, tuple[str, ...]] = {
+    "base_url": ("EXTRACTOR_BASE_URL", "OPENAI_BASE_URL"),
+    "model": ("EXTRACTOR_MODEL", "OPENAI_MODEL"),
+    "api_key": ("EXTRACTOR_API_KEY", "OPENAI_API_KEY"),
+    "mode": ("EXTRACTOR_MODE",),
+    "timeout_s": ("EXTRACTOR_TIMEOUT_S",),
+    "stall_timeout_s": ("EXTRACTOR_STALL_TIMEOUT_S",),
+    "max_attempts": ("EXTRACTOR_MAX_ATTEMPTS",),
+}
+
+
+def _env(*names: str) -> tuple[str, str] | None:
+    """(variable, value) of the first of ``names`` that is set and not empty."""
     for name in names:
         value = os.environ.get(name)
         if value:
-            return value
+            return name, value
     return None
 
 
@@ -29,6 +103,12 @@ class Config:
     response format) or ``llama_json`` (the schema goes only into llama.cpp's JSON
     response format, which the server enforces as a grammar, so the prompt stays short
     and the article prefix is shared between passes; the default for the embedded model).
+
+    ``timeout_s`` bounds one request from sending it to the last byte of the answer
+    (the model's generation time included); ``stall_timeout_s`` bounds how long a
+    connection may sit silent while connecting, sending, or once the answer has started
+    to arrive: a stall is retried long before ``timeout_s`` would end it. ``rpm`` bounds
+    requests per minute over the whole extractor, retries and re-asks included.
     """
 
     base_url: str | None = None
@@ -38,31 +118,52 @@ class Config:
     temperature: float = 0.0
     max_tokens: int = 2048
     timeout_s: float = 600.0
+    stall_timeout_s: float = 30.0
     max_attempts: int = 4
     max_retry_wait_s: float = 60.0
     retry_budget_s: float = 900.0
     max_reasks: int = 1
+    rpm: float | None = None
     max_article_chars: int = 100_000
     chunk_chars: int = 2400
     chunk_overlap: int = 200
     cache: bool = True
     cache_dir: Path | None = None
 
+    def __post_init__(self) -> None:
+        for setting in fields(self):
+            rule = _RULES.get(setting.name)
+            value = getattr(self, setting.name)
+            if rule is None or (value is None and setting.default is None):
+                continue
+            accepts, allowed = rule
+            if not accepts(value):
+                raise ConfigError(setting.name, value, allowed)
+        if self.chunk_overlap >= self.chunk_chars:
+            raise ConfigError("chunk_overlap", self.chunk_overlap, f"less than chunk_chars ({self.chunk_chars})")
+
     @classmethod
     def from_env(cls, **overrides: object) -> Config:
-        """Arguments win over the environment; unset arguments fall back to it."""
+        """Arguments win over the environment; unset arguments fall back to it.
+
+        Raises ConfigError naming the variable when a value from the environment is bad.
+        """
+        values: dict[str, object] = {}
+        sources: dict[str, str] = {}
+        for setting, names in ENVIRONMENT.items():
+            found = _env(*names)
+            if found is None:
+                continue
+            sources[setting], raw = found
+            values[setting] = _parse(setting, raw, sources[setting])
         given = {k: v for k, v in overrides.items() if v is not None}
-        env = {
-            "base_url": _env("EXTRACTOR_BASE_URL", "OPENAI_BASE_URL"),
-            "model": _env("EXTRACTOR_MODEL", "OPENAI_MODEL"),
-            "api_key": _env("EXTRACTOR_API_KEY", "OPENAI_API_KEY"),
-            "mode": _env("EXTRACTOR_MODE"),
-            "timeout_s": float(t) if (t := _env("EXTRACTOR_TIMEOUT_S")) else None,
-            "max_attempts": int(a) if (a := _env("EXTRACTOR_MAX_ATTEMPTS")) else None,
-        }
-        values = {k: v for k, v in env.items() if v is not None}
         values.update(given)
-        return cls(**values)  # type: ignore[arg-type]
+        try:
+            return cls(**values)  # type: ignore[arg-type]
+        except ConfigError as error:
+            if error.setting in sources and error.setting not in given:
+                raise error.named(sources[error.setting]) from None
+            raise
 
     def with_(self, **changes: object) -> Config:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -79,6 +180,17 @@ class Config:
 
     def resolved_cache_dir(self) -> Path:
         return self.cache_dir if self.cache_dir is not None else cache_root() / "results"
+
+
+def _parse(setting: str, raw: str, source: str) -> object:
+    """An environment string as the setting's type (checked again by Config)."""
+    kind = {"timeout_s": float, "stall_timeout_s": float, "max_attempts": int}.get(setting)
+    if kind is None:
+        return raw
+    try:
+        return kind(raw)
+    except ValueError:
+        raise ConfigError(setting, raw, _RULES[setting][1], source) from None
 
 
 def cache_root() -> Path:

@@ -1,9 +1,10 @@
 """One structured call to a model: request, parse, re-ask, as separate concerns.
 
 instructor owns parsing and validation re-asks (``max_reasks``); tenacity owns
-transport retries (timeouts, resets, 429 with Retry-After, 5xx). A network error is
-never shown to the model as a validation error, and a validation error is never
-retried blindly. Token usage of every attempt, failed ones included, is counted.
+transport retries (timeouts, stalls, resets, 429 with Retry-After, 5xx). A network
+error is never shown to the model as a validation error, and a validation error is
+never retried blindly. Token usage of every attempt, failed ones included, is counted.
+Every request waits its turn under ``rpm`` and is watched for stalls (``RequestWatch``).
 """
 
 from __future__ import annotations
@@ -12,8 +13,11 @@ import asyncio
 import json
 import logging
 import random
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -23,7 +27,7 @@ import openai
 from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
 from openai.types.chat import ChatCompletion
 from pydantic import BaseModel
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, stop_after_delay
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, stop_before_delay
 
 from .config import Config
 from .models import Usage
@@ -122,14 +126,124 @@ def _is_transient(error: BaseException) -> bool:
 
 
 def _retry_after(error: BaseException) -> float | None:
+    """Seconds the server asked us to wait: ``retry-after-ms``, or ``Retry-After`` as
+    seconds or as an HTTP date."""
     status = _status_error(error)
     if status is None:
         return None
-    value = status.response.headers.get("retry-after")
+    headers = status.response.headers
     try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
+        if (millis := headers.get("retry-after-ms")) is not None:
+            return max(0.0, float(millis) / 1000)
+        value = headers.get("retry-after")
+        if value is None:
+            return None
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            when = parsedate_to_datetime(value)
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=timezone.utc)
+            return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+    except (ValueError, TypeError, IndexError):
         return None
+
+
+class RequestPace:
+    """At most ``rpm`` requests a minute over every pool, spaced evenly: each request
+    takes the next free slot, ``60 / rpm`` seconds after the one before."""
+
+    def __init__(self, rpm: float | None) -> None:
+        self.interval = 60.0 / rpm if rpm else 0.0
+        self._next = 0.0
+
+    async def wait(self) -> None:
+        if not self.interval:
+            return
+        now = asyncio.get_running_loop().time()
+        slot = max(now, self._next)
+        self._next = slot + self.interval  # taken before waiting: no two requests share a slot
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+
+_STARTED = "extractor.started"  # request extension: when the request left the pace
+
+
+class RequestWatch:
+    """The httpx event hooks that bound every request in time.
+
+    Before sending: wait for a slot under ``rpm``. Once the answer's headers are in,
+    its body must keep coming: no bytes for ``stall_timeout_s`` (a proxy or server
+    that stopped mid-answer) is a read timeout, retried like any timeout, and the
+    whole request ends at ``timeout_s``. Before the headers the wait is the model's
+    generation time, so only ``timeout_s`` bounds it and a long generation finishes.
+    Connecting and sending the request are bounded by ``stall_timeout_s`` through
+    httpx's own timeouts (``timeouts``).
+    """
+
+    def __init__(self, config: Config) -> None:
+        self.timeout_s = config.timeout_s
+        self.stall_s = min(config.stall_timeout_s, config.timeout_s)
+        self.pace = RequestPace(config.rpm)
+
+    @property
+    def timeouts(self) -> httpx2.Timeout:
+        return httpx2.Timeout(self.timeout_s, connect=self.stall_s, write=self.stall_s, pool=self.timeout_s)
+
+    @property
+    def hooks(self) -> dict[str, list[Any]]:
+        return {"request": [self.before_send], "response": [self.on_headers]}
+
+    async def before_send(self, request: httpx2.Request) -> None:
+        await self.pace.wait()
+        request.extensions[_STARTED] = asyncio.get_running_loop().time()
+
+    async def on_headers(self, response: httpx2.Response) -> None:
+        started = response.request.extensions.get(_STARTED, asyncio.get_running_loop().time())
+        assert isinstance(response.stream, httpx2.AsyncByteStream)
+        response.stream = _WatchedBody(response.stream, response.request, self.stall_s, started + self.timeout_s)
+
+
+class _WatchedBody(httpx2.AsyncByteStream):
+    """A response body that raises ``ReadTimeout`` when it goes quiet for ``stall_s``
+    or is still arriving at ``deadline`` (loop time)."""
+
+    def __init__(self, stream: httpx2.AsyncByteStream, request: httpx2.Request, stall_s: float, deadline: float):
+        self._stream = stream
+        self._request = request
+        self._stall_s = stall_s
+        self._deadline = deadline
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        loop = asyncio.get_running_loop()
+        chunks = self._stream.__aiter__()
+        try:
+            while True:
+                left = self._deadline - loop.time()
+                wait = min(self._stall_s, left)
+                try:
+                    chunk = await asyncio.wait_for(chunks.__anext__(), max(wait, 0.0))
+                except StopAsyncIteration:
+                    return
+                except asyncio.TimeoutError:
+                    reason = (
+                        f"the answer stalled: no bytes for {self._stall_s:g}s (stall_timeout_s)"
+                        if wait < left
+                        else "the answer was still arriving at timeout_s"
+                    )
+                    raise httpx2.ReadTimeout(reason, request=self._request) from None
+                yield chunk
+        finally:
+            if isinstance(chunks, AsyncGenerator):
+                await chunks.aclose()
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+    @property
+    def elapsed(self) -> timedelta | None:  # read by httpx's Response.elapsed
+        return getattr(self._stream, "elapsed", None)
 
 
 def _usage_of(raw: Any) -> Usage:
@@ -166,16 +280,18 @@ class ModelCaller:
         # pool; together they never hold more than ``max_connections``.
         sizes = pool_sizes(max_connections)
         tls = httpx2.create_ssl_context()  # one for all pools: each takes ~50 ms to load
+        self.watch = RequestWatch(config)  # one for all pools: they share the rpm pace
         self._pools = [
             openai.AsyncOpenAI(
                 base_url=endpoint.base_url,
                 api_key=endpoint.api_key or "not-needed",
                 max_retries=0,
-                timeout=config.timeout_s,
+                timeout=self.watch.timeouts,
                 http_client=httpx2.AsyncClient(
                     limits=httpx2.Limits(max_connections=size, max_keepalive_connections=size),
-                    timeout=config.timeout_s,
+                    timeout=self.watch.timeouts,
                     verify=tls,
+                    event_hooks=self.watch.hooks,
                 ),
             )
             for size in sizes
@@ -231,12 +347,19 @@ class ModelCaller:
         return kwargs
 
     def _wait(self, state: RetryCallState) -> float:
+        """The server's Retry-After when it gave one (never less), else exponential
+        backoff with jitter, capped at ``max_retry_wait_s``."""
         error = state.outcome.exception() if state.outcome else None
         hinted = _retry_after(error) if error else None
         if hinted is not None:
-            return min(hinted, self.config.max_retry_wait_s)
+            return hinted
         backoff = min(self.config.max_retry_wait_s, 0.5 * 2 ** (state.attempt_number - 1))
         return backoff * (0.5 + random.random() / 2)
+
+    def _asked_to_wait_too_long(self, state: RetryCallState) -> bool:
+        """A Retry-After beyond ``max_retry_wait_s`` ends the retries: sending earlier
+        than the server asked would only be refused again."""
+        return state.upcoming_sleep > self.config.max_retry_wait_s
 
     def _log_retry(self, state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None
@@ -273,7 +396,10 @@ class ModelCaller:
         _attempts.set(attempts)
         retrying = AsyncRetrying(
             retry=retry_if_exception(_is_transient),
-            stop=stop_after_attempt(self.config.max_attempts) | stop_after_delay(self.config.retry_budget_s),
+            # no attempt starts after retry_budget_s (counted from the first one)
+            stop=stop_after_attempt(self.config.max_attempts)
+            | stop_before_delay(self.config.retry_budget_s)
+            | self._asked_to_wait_too_long,
             wait=self._wait,
             before_sleep=self._log_retry,
             reraise=True,
