@@ -42,7 +42,7 @@ def _config(**arguments: object) -> Config:
     except ConfigError as error:
         if error.source is None and error.setting in _OPTIONS:
             error = error.named(_OPTIONS[error.setting])
-        err.print(f"[red]usage error[/]: {escape(str(error))}")
+        err.print(f"[red]usage error[/]: {escape(str(error))}", soft_wrap=True)
         raise typer.Exit(2) from None
 
 
@@ -123,16 +123,17 @@ def run(
         err.print(f"[yellow]interrupted[/]: finished articles are kept in {outdir}; run the same command to resume.")
         raise typer.Exit(130) from None
     except OutputBusy as error:
-        err.print(f"[red]error[/]: {escape(str(error))}")
+        err.print(f"[red]error[/]: {escape(str(error))}", soft_wrap=True)
         raise typer.Exit(2) from None
     except OutputError as error:
         err.print(
             f"[red]stopped[/]: {escape(str(error))}. Finished articles are kept in {outdir}; "
-            "make room or fix the permissions, then run the same command to resume."
+            "make room or fix the permissions, then run the same command to resume.",
+            soft_wrap=True,
         )
         raise typer.Exit(1) from None
     except Exception as error:  # the backend could not start …
-        err.print(f"[red]error[/]: {escape(str(error))}")
+        err.print(f"[red]error[/]: {escape(str(error))}", soft_wrap=True)
         raise typer.Exit(1) from None
     summary = json.loads((outdir / "summary.json").read_text(encoding="utf-8"))
     _print_summary(summary, outdir)
@@ -297,7 +298,7 @@ def doctor(
     try:
         backend = choose_backend(config)
     except BackendError as error:
-        err.print(f"[red]no backend[/]: {escape(str(error))}")
+        err.print(f"[red]no backend[/]: {escape(str(error))}", soft_wrap=True)
         raise typer.Exit(1) from None
     out.print(f"backend: {backend.name}  mode={config.resolved_mode}")
     if not start:
@@ -305,7 +306,7 @@ def doctor(
     try:
         endpoint = backend.start()
     except Exception as error:
-        err.print(f"[red]backend did not start[/]: {escape(str(error))}")
+        err.print(f"[red]backend did not start[/]: {escape(str(error))}", soft_wrap=True)
         raise typer.Exit(1) from None
     try:
         healthy = _healthy(endpoint.base_url, endpoint.api_key, timeout_s=min(config.stall_timeout_s, 30.0))
@@ -334,9 +335,9 @@ def _healthy(base_url: str, api_key: str | None, *, timeout_s: float) -> bool:
             return bool(response.status == 200)
     except urllib.error.HTTPError as error:
         hint = ": the endpoint refused the API key" if error.code in (401, 403) else ""
-        err.print(f"health check failed: GET /models answered {error.code}{hint}")
+        err.print(f"health check failed: GET /models answered {error.code}{hint}", soft_wrap=True)
     except OSError as error:
-        err.print(f"health check failed: {escape(redact(str(error), api_key))}")
+        err.print(f"health check failed: {escape(redact(str(error), api_key))}", soft_wrap=True)
     return False
 
 

@@ -72,6 +72,10 @@ class OutputTruncated(ExtractionError):
     stage = "model_output"
 
 
+class EmptyCompletion(Exception):
+    """A 200 answer with no choices: nothing the model said, so transient (sent again)."""
+
+
 @dataclass(frozen=True)
 class Endpoint:
     """Where requests go. ``identity`` is stable across runs (the cache key uses it)."""
@@ -122,7 +126,9 @@ def _is_transient(error: BaseException) -> bool:
         return status.status_code in _RETRYABLE_STATUS
     if isinstance(error, InstructorRetryException):
         return not getattr(error, "failed_attempts", None)
-    return isinstance(error, (openai.APIConnectionError, openai.APIResponseValidationError, httpx2.TransportError))
+    return isinstance(
+        error, (openai.APIConnectionError, openai.APIResponseValidationError, httpx2.TransportError, EmptyCompletion)
+    )
 
 
 def _retry_after(error: BaseException) -> float | None:
@@ -325,9 +331,12 @@ class ModelCaller:
             pool = min(range(len(self._pools)), key=self._busy.__getitem__)
             self._busy[pool] += 1
             try:
-                return await self._pools[pool].post("/chat/completions", body=body, cast_to=ChatCompletion)
+                completion = await self._pools[pool].post("/chat/completions", body=body, cast_to=ChatCompletion)
             finally:
                 self._busy[pool] -= 1
+        if not completion.choices:  # before instructor, which would re-ask the model about it
+            raise EmptyCompletion("the endpoint answered with an empty choice list")
+        return completion
 
     def _request_kwargs(
         self, response_model: type[BaseModel], messages: list[dict[str, str]], max_items: int | None = None
