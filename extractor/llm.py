@@ -156,21 +156,24 @@ def _retry_after(error: BaseException) -> float | None:
 
 
 class RequestPace:
-    """At most ``rpm`` requests a minute over every pool, spaced evenly: each request
-    takes the next free slot, ``60 / rpm`` seconds after the one before."""
+    """At most ``rpm`` requests a minute over every pool: requests leave one at a time,
+    each at least ``60 / rpm`` seconds after the one before actually left. (Slots booked
+    ahead would all fall due together after the event loop was held up, and go out in
+    a burst.)"""
 
     def __init__(self, rpm: float | None) -> None:
         self.interval = 60.0 / rpm if rpm else 0.0
-        self._next = 0.0
+        self._last: float | None = None
+        self._turn = asyncio.Lock()  # first come, first served
 
     async def wait(self) -> None:
         if not self.interval:
             return
-        now = asyncio.get_running_loop().time()
-        slot = max(now, self._next)
-        self._next = slot + self.interval  # taken before waiting: no two requests share a slot
-        if slot > now:
-            await asyncio.sleep(slot - now)
+        loop = asyncio.get_running_loop()
+        async with self._turn:
+            if self._last is not None and (left := self._last + self.interval - loop.time()) > 0:
+                await asyncio.sleep(left)
+            self._last = loop.time()
 
 
 _STARTED = "extractor.started"  # request extension: when the request left the pace
@@ -179,10 +182,10 @@ _STARTED = "extractor.started"  # request extension: when the request left the p
 class RequestWatch:
     """The httpx event hooks that bound every request in time.
 
-    Before sending: wait for a slot under ``rpm``. Once the answer's headers are in,
-    its body must keep coming: no bytes for ``stall_timeout_s`` (a proxy or server
-    that stopped mid-answer) is a read timeout, retried like any timeout, and the
-    whole request ends at ``timeout_s``. Before the headers the wait is the model's
+    As its headers go out, a request waits for its turn under ``rpm``. Once the
+    answer's headers are in, its body must keep coming: no bytes for
+    ``stall_timeout_s`` (a proxy or server that stopped mid-answer) is a read timeout,
+    retried like any timeout, and the whole request ends at ``timeout_s``. Before the headers the wait is the model's
     generation time, so only ``timeout_s`` bounds it and a long generation finishes.
     Connecting and sending the request are bounded by ``stall_timeout_s`` through
     httpx's own timeouts (``timeouts``).
@@ -202,8 +205,20 @@ class RequestWatch:
         return {"request": [self.before_send], "response": [self.on_headers]}
 
     async def before_send(self, request: httpx2.Request) -> None:
-        await self.pace.wait()
-        request.extensions[_STARTED] = asyncio.get_running_loop().time()
+        loop = asyncio.get_running_loop()
+        extensions = request.extensions
+        extensions[_STARTED] = loop.time()
+        if not self.pace.interval:
+            return
+
+        async def trace(event: str, _: dict[str, Any]) -> None:
+            # paced where the request really leaves, once its connection is up: a new
+            # connection takes a varying time to open, which would bunch paced requests
+            if event.endswith("send_request_headers.started"):
+                await self.pace.wait()
+                extensions[_STARTED] = loop.time()
+
+        extensions["trace"] = trace  # httpcore's documented hook into its request steps
 
     async def on_headers(self, response: httpx2.Response) -> None:
         started = response.request.extensions.get(_STARTED, asyncio.get_running_loop().time())

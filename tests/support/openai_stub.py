@@ -57,6 +57,8 @@ class Stats:
 @dataclass(frozen=True)
 class Received:
     at: float  # time.monotonic() in the stub's thread when the request was read
+    method: str
+    path: str
     body: dict[str, Any]
     headers: dict[str, str]
 
@@ -156,14 +158,14 @@ class StubEndpoint:
                     return
                 method, path, headers, body = request
                 arrived = time.monotonic()
+                payload = json.loads(body or b"{}") if method == "POST" else {}
+                self.received.append(Received(at=arrived, method=method, path=path, body=payload, headers=headers))
                 if method == "GET" and path.endswith("/models"):
                     await _respond(writer, 200, {"object": "list", "data": [{"id": "stub", "object": "model"}]})
                     continue
                 if method != "POST" or not path.endswith("/chat/completions"):
                     await _respond(writer, 404, {"error": {"message": "not found"}})
                     continue
-                payload = json.loads(body or b"{}")
-                self.received.append(Received(at=arrived, body=payload, headers=headers))
                 keep_open = await self._complete(payload, writer)
                 if not keep_open:
                     return
