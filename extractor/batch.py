@@ -183,7 +183,11 @@ class Ledger:
         self.failed_now: dict[str, dict[str, Any]] = {}  # id -> this run's error record
         self.succeeded_now: set[str] = set()
         self.facts = JsonlWriter(outdir / FACTS)
-        self.errors = JsonlWriter(outdir / ERRORS)
+        try:
+            self.errors = JsonlWriter(outdir / ERRORS)
+        except OutputError:
+            self.facts.close()
+            raise
 
     def skipped(self) -> None:
         self.result.skipped += 1

@@ -28,6 +28,7 @@ from instructor.core.exceptions import IncompleteOutputException, InstructorRetr
 from openai.types.chat import ChatCompletion
 from pydantic import BaseModel
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, stop_before_delay
+from tenacity.stop import stop_base
 
 from .config import Config
 from .models import Usage
@@ -155,6 +156,17 @@ def _retry_after(error: BaseException) -> float | None:
         return None
 
 
+class _AskedToWaitTooLong(stop_base):
+    """A Retry-After beyond ``max_retry_wait_s`` ends the retries: sending earlier than
+    the server asked would only be refused again."""
+
+    def __init__(self, longest_s: float) -> None:
+        self.longest_s = longest_s
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return retry_state.upcoming_sleep > self.longest_s
+
+
 class RequestPace:
     """At most ``rpm`` requests a minute over every pool: requests leave one at a time,
     each at least ``60 / rpm`` seconds after the one before actually left. (Slots booked
@@ -176,7 +188,7 @@ class RequestPace:
             self._last = loop.time()
 
 
-_STARTED = "extractor.started"  # request extension: when the request left the pace
+_STARTED = "extractor.started"  # request extension: when the request went out (after its rpm turn)
 
 
 class RequestWatch:
@@ -185,10 +197,10 @@ class RequestWatch:
     As its headers go out, a request waits for its turn under ``rpm``. Once the
     answer's headers are in, its body must keep coming: no bytes for
     ``stall_timeout_s`` (a proxy or server that stopped mid-answer) is a read timeout,
-    retried like any timeout, and the whole request ends at ``timeout_s``. Before the headers the wait is the model's
-    generation time, so only ``timeout_s`` bounds it and a long generation finishes.
-    Connecting and sending the request are bounded by ``stall_timeout_s`` through
-    httpx's own timeouts (``timeouts``).
+    retried like any timeout, and the whole request ends at ``timeout_s``. Before the
+    headers the wait is the model's generation time, so only ``timeout_s`` bounds it
+    and a long generation finishes. Connecting and sending the request are bounded by
+    ``stall_timeout_s`` through httpx's own timeouts (``timeouts``).
     """
 
     def __init__(self, config: Config) -> None:
@@ -380,11 +392,6 @@ class ModelCaller:
         backoff = min(self.config.max_retry_wait_s, 0.5 * 2 ** (state.attempt_number - 1))
         return backoff * (0.5 + random.random() / 2)
 
-    def _asked_to_wait_too_long(self, state: RetryCallState) -> bool:
-        """A Retry-After beyond ``max_retry_wait_s`` ends the retries: sending earlier
-        than the server asked would only be refused again."""
-        return state.upcoming_sleep > self.config.max_retry_wait_s
-
     def _log_retry(self, state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None
         log.info(
@@ -423,7 +430,7 @@ class ModelCaller:
             # no attempt starts after retry_budget_s (counted from the first one)
             stop=stop_after_attempt(self.config.max_attempts)
             | stop_before_delay(self.config.retry_budget_s)
-            | self._asked_to_wait_too_long,
+            | _AskedToWaitTooLong(self.config.max_retry_wait_s),
             wait=self._wait,
             before_sleep=self._log_retry,
             reraise=True,

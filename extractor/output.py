@@ -135,10 +135,13 @@ class JsonlWriter:
     """
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        repair_jsonl(path)
         self.path = path
-        self._fd: int | None = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            repair_jsonl(path)
+            self._fd: int | None = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        except OSError as error:
+            raise OutputError(f"cannot write {path}: {error.strerror or error}") from error
         self._size = os.fstat(self._fd).st_size
         self._lock = threading.Lock()  # writers may run in worker threads
         self.written = 0  # lines made durable by this writer

@@ -176,3 +176,24 @@ async def test_rpm_spaces_every_request_retries_included() -> None:
     assert stub.stats.requests == 7
     assert stub.received[-1].at - stub.received[0].at >= 6 * 0.2 * 0.95
     assert min(gaps(stub)) >= 0.2 * 0.75  # a gap looks shorter when the stub's thread reads a request late
+
+
+def test_retry_after_is_read_in_each_of_its_forms() -> None:
+    import httpx2
+    import openai
+
+    from extractor.llm import _retry_after
+
+    def refused(headers: dict[str, str]) -> openai.RateLimitError:
+        request = httpx2.Request("POST", "http://127.0.0.1:9/v1/chat/completions")
+        return openai.RateLimitError(
+            "rate limited", response=httpx2.Response(429, headers=headers, request=request), body=None
+        )
+
+    assert _retry_after(refused({"retry-after-ms": "1500", "retry-after": "9"})) == 1.5
+    assert _retry_after(refused({"retry-after": "2"})) == 2.0
+    in_half_a_minute = _retry_after(refused({"retry-after": formatdate(time.time() + 30, usegmt=True)}))
+    assert in_half_a_minute is not None and 28 <= in_half_a_minute <= 30
+    assert _retry_after(refused({"retry-after": formatdate(time.time() - 30, usegmt=True)})) == 0.0
+    assert _retry_after(refused({"retry-after": "soon"})) is None
+    assert _retry_after(refused({})) is None
