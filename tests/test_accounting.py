@@ -73,10 +73,15 @@ def test_a_second_run_on_the_same_folder_is_refused_naming_the_first(tmp_path: P
 
 
 def test_two_runs_started_together_write_each_article_once(tmp_path: Path) -> None:
+    """Whichever claims the folder first works; the other is refused. The stub holds its
+    answers until then, so the first cannot finish before the second has looked."""
     inputs = write_jsonl(tmp_path / "in.jsonl", seed_variations(20))
     out = tmp_path / "out"
-    with StubEndpoint(answer_from_recordings, delay_s=0.02) as stub:
+    with StubEndpoint(answer_from_recordings) as stub:
+        stub.pause()
         runs = [start_cli(run_args(inputs, out, stub.base_url, "--concurrency", "4"), cli_env(tmp_path)) for _ in "ab"]
+        wait_until(lambda: any(run.poll() is not None for run in runs), what="one run to be refused")
+        stub.resume()
         codes = sorted(run.wait(timeout=120) for run in runs)
     assert codes == [0, 2]
     assert_each_once(out, 20)

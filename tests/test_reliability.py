@@ -62,7 +62,7 @@ def test_faulty_endpoint_every_article_accounted_for_then_rerun_completes(tmp_pa
     inputs = write_jsonl(tmp_path / "in.jsonl", variations(300))
     out = tmp_path / "out"
     runner = CliRunner()
-    with StubEndpoint(answer_from_recordings, fault_rate=0.3, seed=7, hang_s=2) as stub:
+    with StubEndpoint(answer_from_recordings, fault_rate=0.3, seed=7, hang_s=1.5) as stub:
         first = runner.invoke(app, run_args(inputs, out, stub.base_url, "--concurrency", "16"), env=cli_env(tmp_path))
         assert stub.stats.faults and sum(stub.stats.faults.values()) > 50
         assert stub.stats.max_open_connections <= 16 * 2
@@ -107,7 +107,7 @@ def test_sigkill_mid_batch_then_resume_exactly_once(tmp_path: Path) -> None:
     rng = random.Random(11)
     with StubEndpoint(answer_from_recordings, delay_s=0.1) as stub:
         args = run_args(inputs, out, stub.base_url, "--concurrency", "2")
-        for round in range(4):
+        for round in range(3):
             before = lines_in(facts)
             process = start_cli(args, cli_env(tmp_path))
             if round == 0:  # as the batch starts: the folder is claimed, nothing finished yet
@@ -298,9 +298,9 @@ async def test_requests_spread_over_connection_pools_within_the_bound() -> None:
 async def test_an_articles_passes_go_together_unless_the_endpoint_is_serial(serial: bool) -> None:
     """Entities, figure labels and actions do not depend on each other: sent at once; a
     serial endpoint (the embedded server) gets them one after another, in pass order.
-    The stub holds each answer until two requests are in flight (or 0.5 s have passed):
+    The stub holds each answer until all three are in flight (or 0.5 s have passed):
     together, they are; one by one, every answer waits out the 0.5 s alone."""
-    with StubEndpoint(answer_from_recordings, hold_until_in_flight=2, hold_timeout_s=0.5) as stub:
+    with StubEndpoint(answer_from_recordings, hold_until_in_flight=3, hold_timeout_s=0.5) as stub:
         async with stub_extractor(stub, serial=serial) as extractor:
             facts = await extractor.extract(SEED[1])
     assert stub.stats.requests == 3 and facts.metrics

@@ -98,7 +98,7 @@ class StubEndpoint:
         self.hold_timeout_s = hold_timeout_s
         self._random = random.Random(seed)
         self.stats = Stats()
-        self.received: list[Received] = []
+        self.received: deque[Received] = deque(maxlen=10_000)  # the latest: bounded for long benchmarks
         self._gate: asyncio.Event | None = None
         self._running: asyncio.Event | None = None
         self._loop = asyncio.new_event_loop()
