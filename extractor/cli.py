@@ -283,7 +283,8 @@ def doctor(
     if config.base_url:
         out.print(
             f"backend: remote  base_url={config.base_url}  "
-            f"model={config.model or 'gpt-4o-mini'}  mode={config.resolved_mode}"
+            f"model={config.model or 'gpt-4o-mini'}  mode={config.resolved_mode}",
+            soft_wrap=True,
         )
         out.print(f"api key: {'set' if config.api_key else 'not set'}")
     out.print(
@@ -316,7 +317,7 @@ def doctor(
             from .backends.embedded import stop_all
 
             stop_all()
-    out.print(f"server: {endpoint.base_url}  model={endpoint.model}  healthy={healthy}")
+    out.print(f"server: {endpoint.base_url}  model={endpoint.model}  healthy={healthy}", soft_wrap=True)
     raise typer.Exit(0 if healthy else 1)
 
 
