@@ -13,7 +13,8 @@ import asyncio
 import json
 import logging
 import random
-from collections.abc import AsyncGenerator, AsyncIterator
+import sys
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 # The attempts of the call running in this task (hooks fire inside instructor's loop).
 _attempts: ContextVar[list[Usage] | None] = ContextVar("extractor_attempts", default=None)
 T = TypeVar("T", bound=BaseModel)
+T_ = TypeVar("T_")
 
 _MODES = {
     "tools": instructor.Mode.TOOLS,
@@ -238,6 +240,17 @@ class RequestWatch:
         response.stream = _WatchedBody(response.stream, response.request, self.stall_s, started + self.timeout_s)
 
 
+if sys.version_info >= (3, 11):
+
+    async def _within(awaitable: Awaitable[T_], seconds: float) -> T_:
+        """``awaitable`` or TimeoutError after ``seconds``: a timer, not a task per call."""
+        async with asyncio.timeout(seconds):
+            return await awaitable
+
+else:  # pragma: no cover - Python 3.10
+    _within = asyncio.wait_for
+
+
 class _WatchedBody(httpx2.AsyncByteStream):
     """A response body that raises ``ReadTimeout`` when it goes quiet for ``stall_s``
     or is still arriving at ``deadline`` (loop time)."""
@@ -256,10 +269,10 @@ class _WatchedBody(httpx2.AsyncByteStream):
                 left = self._deadline - loop.time()
                 wait = min(self._stall_s, left)
                 try:
-                    chunk = await asyncio.wait_for(chunks.__anext__(), max(wait, 0.0))
+                    chunk = await _within(chunks.__anext__(), max(wait, 0.0))
                 except StopAsyncIteration:
                     return
-                except asyncio.TimeoutError:
+                except (asyncio.TimeoutError, TimeoutError):
                     reason = (
                         f"the answer stalled: no bytes for {self._stall_s:g}s (stall_timeout_s)"
                         if wait < left
