@@ -60,10 +60,11 @@ def test_a_second_run_on_the_same_folder_is_refused_naming_the_first(tmp_path: P
     inputs = write_jsonl(tmp_path / "in.jsonl", seed_variations(20))
     out = tmp_path / "out"
     with StubEndpoint(answer_from_recordings) as stub:
-        first = start_cli(run_args(inputs, out, stub.base_url, "--concurrency", "2"), cli_env(tmp_path))
+        env = cli_env(tmp_path, EXTRACTOR_TIMEOUT_S="300")  # held requests outlast a slow start of the second
+        first = start_cli(run_args(inputs, out, stub.base_url, "--concurrency", "2"), env)
         wait_until(lambda: lines_in(out / "facts.jsonl") >= 1, what="the first run to finish an article")
         stub.pause()  # the first run stays mid-batch while the second one starts
-        second = start_cli(run_args(inputs, out, stub.base_url, "--concurrency", "2"), cli_env(tmp_path))
+        second = start_cli(run_args(inputs, out, stub.base_url, "--concurrency", "2"), env)
         _, second_err = second.communicate(timeout=60)
         stub.resume()
         assert second.returncode == 2, second_err
@@ -80,7 +81,8 @@ def test_two_runs_started_together_write_each_article_once(tmp_path: Path) -> No
     out = tmp_path / "out"
     with StubEndpoint(answer_from_recordings) as stub:
         stub.pause()
-        runs = [start_cli(run_args(inputs, out, stub.base_url, "--concurrency", "4"), cli_env(tmp_path)) for _ in "ab"]
+        env = cli_env(tmp_path, EXTRACTOR_TIMEOUT_S="300")  # held requests outlast a slow start of the other
+        runs = [start_cli(run_args(inputs, out, stub.base_url, "--concurrency", "4"), env) for _ in "ab"]
         wait_until(lambda: any(run.poll() is not None for run in runs), what="one run to be refused")
         stub.resume()
         codes = sorted(run.wait(timeout=120) for run in runs)
