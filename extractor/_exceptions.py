@@ -5,19 +5,24 @@
     ├── FigureError                 parse_figure cannot read the text as a figure (also a ValueError)
     ├── BackendError                no usable model endpoint; says how to get one (also a RuntimeError)
     │   └── WeightsError            the embedded model's weights are missing or fail the hash check
+    ├── OutputError                 a batch's output folder cannot be written; the batch stops
+    │   └── OutputBusy              another run holds the output folder (its pid in ``pid``)
     └── ExtractionError             one article's model call failed; ``stage`` says where, ``usage`` what it cost
         ├── TransportError          stage "transport": timeouts, resets, 429 and 5xx after every retry
         ├── ValidationFailed        stage "validation": answers that failed validation after every re-ask
         ├── OutputTruncated         stage "model_output": cut at max_tokens with no complete item
         └── ModeNotSupported        stage "request": the endpoint refuses the mode; names the modes to try
 
-``ExtractionError`` is per article: a batch records it in ``errors.jsonl`` and goes on.
-The others mean no article can succeed (no backend, no weights, a bad setting) or, for
-``FigureError``, that one string is not a figure. Bad input files are not exceptions:
+``ExtractionError`` is per article: a batch records it in ``errors.jsonl`` and goes on
+(so does an article whose own file cannot be written). The others mean no article can
+succeed (no backend, no weights, a bad setting, an output folder that cannot be written
+or is in use) or, for ``FigureError``, that one string is not a figure. Bad input files are not exceptions:
 the loader reports each one as an ``UnreadableInput`` record and reads on.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from .models import Usage
 
@@ -27,7 +32,21 @@ class ExtractorError(Exception):
 
 
 class ConfigError(ExtractorError, ValueError):
-    """A setting (argument or environment variable) that cannot be used; names it."""
+    """A setting with a value it cannot have: names the ``setting``, the ``value``, what
+    it ``allowed`` and the ``source`` it came from (an environment variable or an option;
+    None for a Python argument)."""
+
+    def __init__(self, setting: str, value: object, allowed: str, source: str | None = None) -> None:
+        self.setting = setting
+        self.value = value
+        self.allowed = allowed
+        self.source = source
+        where = f" (from {source})" if source else ""
+        super().__init__(f"invalid {setting} {value!r}{where}: {allowed}")
+
+    def named(self, name: str) -> ConfigError:
+        """The same error, naming where the value came from (an option, a variable)."""
+        return ConfigError(self.setting, self.value, self.allowed, name)
 
 
 class FigureError(ExtractorError, ValueError):
@@ -40,6 +59,20 @@ class BackendError(ExtractorError, RuntimeError):
 
 class WeightsError(BackendError):
     """The embedded weights are missing or do not match the pinned hash."""
+
+
+class OutputError(ExtractorError):
+    """The output folder cannot be written: the batch stops with this message."""
+
+
+class OutputBusy(OutputError):
+    """Another run holds the output folder."""
+
+    def __init__(self, folder: Path, pid: int | None) -> None:
+        self.folder = folder
+        self.pid = pid
+        who = f"another extractor run (pid {pid})" if pid else "another extractor run"
+        super().__init__(f"{who} is writing to {folder}; wait for it to end or choose another output folder")
 
 
 class ExtractionError(ExtractorError):

@@ -19,9 +19,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from ._exceptions import ConfigError, OutputBusy, OutputError
 from .batch import BatchRunner, estimate_tokens
 from .batch import Progress as BatchProgress
-from .config import Config
+from .config import MODES, Config
 from .models import ArticleFacts, Evidence
 
 if TYPE_CHECKING:
@@ -34,12 +35,20 @@ err = Console(stderr=True)
 SCHEMA_PATH = Path("schemas") / "article-facts.v1.schema.json"
 
 
-def _config(
-    base_url: str | None, model: str | None, no_cache: bool, mode: str | None = None, timeout: float | None = None
-) -> Config:
-    return Config.from_env(
-        base_url=base_url, model=model, mode=mode, cache=False if no_cache else None, timeout_s=timeout
-    )
+# the options (of ``run`` and ``doctor``) that set a Config field, named in usage errors
+_OPTIONS = {"base_url": "--base-url", "model": "--model", "mode": "--mode", "timeout_s": "--timeout", "rpm": "--rpm"}
+
+
+def _config(**arguments: object) -> Config:
+    """Options over the environment, every value checked before anything is read: a bad
+    one is a usage error (exit 2) that names the option or variable and what it allows."""
+    try:
+        return Config.from_env(**arguments)
+    except ConfigError as error:
+        if error.source is None and error.setting in _OPTIONS:
+            error = error.named(_OPTIONS[error.setting])
+        err.print(f"[red]usage error[/]: {escape(str(error))}", soft_wrap=True)
+        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -49,25 +58,29 @@ def run(
     concurrency: Annotated[
         int, typer.Option(min=1, max=512, help="articles in flight at once, and requests on the wire at most")
     ] = 1,
-    rpm: Annotated[float | None, typer.Option(min=0.1, help="at most this many article starts per minute")] = None,
+    rpm: Annotated[
+        float | None, typer.Option(help="at most this many requests per minute, retries included")
+    ] = None,
     model: Annotated[str | None, typer.Option(help="model name at the endpoint")] = None,
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint; default: embedded model")] = None,
-    mode: Annotated[str | None, typer.Option(help="tools | json | json_schema | llama_json")] = None,
+    mode: Annotated[str | None, typer.Option(help=" | ".join(MODES))] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="ignore and do not fill the cache")] = False,
-    timeout: Annotated[float | None, typer.Option(min=0.01, help="seconds per model request")] = None,
+    timeout: Annotated[
+        float | None, typer.Option(help="seconds for one model request, from sending it to the answer's last byte")
+    ] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="only the first N articles")] = None,
     force: Annotated[bool, typer.Option("--force", help="redo articles already in facts.jsonl")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="list articles and token estimate; call nothing")] = False,
 ) -> None:
     """Extract facts for every article under INPUTS into OUTDIR."""
-    if mode is not None and mode not in ("tools", "json", "json_schema", "llama_json"):
-        raise typer.BadParameter("mode must be tools, json, json_schema or llama_json", param_hint="--mode")
+    config = _config(
+        base_url=base_url, model=model, mode=mode, cache=False if no_cache else None, timeout_s=timeout, rpm=rpm
+    )
     if dry_run:
         _dry_run(inputs, limit)
         return
     from .pipeline import Extractor
 
-    config = _config(base_url, model, no_cache, mode, timeout)
     extractor = Extractor(config, max_requests=concurrency)
     interactive = err.is_terminal
     bar = Progress(
@@ -92,25 +105,40 @@ def run(
             tokens=progress.tokens,
         )
 
-    runner = BatchRunner(
-        extractor, outdir, concurrency=concurrency, rpm=rpm, force=force, limit=limit, on_progress=show
-    )
+    runner = BatchRunner(extractor, outdir, concurrency=concurrency, force=force, limit=limit, on_progress=show)
 
     async def go() -> object:
+        # SIGTERM ends the batch as Ctrl-C does: the run is cancelled, finished work is
+        # kept and summary.json says it was interrupted
+        loop = asyncio.get_running_loop()
+        main = asyncio.current_task()
+        assert main is not None
+        loop.add_signal_handler(signal.SIGTERM, main.cancel)
         try:
             return await runner.run(list(inputs))
         finally:
+            loop.remove_signal_handler(signal.SIGTERM)
             await extractor.aclose()
 
     _settle_heap()
     try:
         with bar:
             result = asyncio.run(go())
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError):
         err.print(f"[yellow]interrupted[/]: finished articles are kept in {outdir}; run the same command to resume.")
         raise typer.Exit(130) from None
-    except Exception as error:  # backend could not start, output folder unwritable …
-        err.print(f"[red]error[/]: {error}")
+    except OutputBusy as error:
+        err.print(f"[red]error[/]: {escape(str(error))}", soft_wrap=True)
+        raise typer.Exit(2) from None
+    except OutputError as error:
+        err.print(
+            f"[red]stopped[/]: {escape(str(error))}. Finished articles are kept in {outdir}; "
+            "make room or fix the permissions, then run the same command to resume.",
+            soft_wrap=True,
+        )
+        raise typer.Exit(1) from None
+    except Exception as error:  # the backend could not start …
+        err.print(f"[red]error[/]: {escape(str(error))}", soft_wrap=True)
         raise typer.Exit(1) from None
     summary = json.loads((outdir / "summary.json").read_text(encoding="utf-8"))
     _print_summary(summary, outdir)
@@ -175,6 +203,7 @@ def _print_summary(summary: dict[str, Any], outdir: Path) -> None:
         ("failed", f"{articles['failed']:,}"),
         ("cached", f"{articles['cached']:,}"),
         ("skipped (done)", f"{articles['skipped_done']:,}"),
+        ("duplicates", f"{articles.get('duplicates', 0):,}"),
         ("tokens", f"{total_tokens:,}"),
     ]
     right = [(str(kind), f"{count:,}") for kind, count in facts.items()]
@@ -188,6 +217,8 @@ def _print_summary(summary: dict[str, Any], outdir: Path) -> None:
         table.add_row(a, x, b, y)
     out.print(table)
     out.print(f"results: {outdir / 'facts.jsonl'}  (one file per article in {outdir / 'articles'})", soft_wrap=True)
+    if articles.get("duplicates"):
+        out.print("duplicates: inputs with a body read before; each article lists its inputs in article.origins")
     if articles["failed"]:
         stages = summary.get("errors_by_stage")
         by_stage = ", ".join(f"{stage} {n}" for stage, n in stages.items()) if isinstance(stages, dict) else ""
@@ -300,7 +331,7 @@ def doctor(
     start: Annotated[bool, typer.Option("--start/--no-start", help="start the embedded server to check it")] = True,
     base_url: Annotated[str | None, typer.Option(help="check this OpenAI-compatible endpoint")] = None,
     model: Annotated[str | None, typer.Option(help="model name at the endpoint")] = None,
-    mode: Annotated[str | None, typer.Option(help="tools | json | json_schema | llama_json")] = None,
+    mode: Annotated[str | None, typer.Option(help=" | ".join(MODES))] = None,
     all_modes: Annotated[bool, typer.Option("--all-modes", help="try every mode, not only the chosen one")] = False,
 ) -> None:
     """Which backend would be used, the model, its hash check, the server's health, and
@@ -309,16 +340,20 @@ def doctor(
     from .backends.weights import PART_COUNT, status
     from .probe import probe
 
-    if mode is not None and mode not in ("tools", "json", "json_schema", "llama_json"):
-        raise typer.BadParameter("mode must be tools, json, json_schema or llama_json", param_hint="--mode")
-    config = Config.from_env(base_url=base_url, model=model, mode=mode)
+    config = _config(base_url=base_url, model=model, mode=mode)
     out.print(f"local extra installed: {local_extra_installed()}")
     if config.base_url:
         out.print(
             f"backend: remote  base_url={config.base_url}  "
-            f"model={config.model or 'gpt-4o-mini'}  mode={config.resolved_mode}"
+            f"model={config.model or 'gpt-4o-mini'}  mode={config.resolved_mode}",
+            soft_wrap=True,
         )
         out.print(f"api key: {'set' if config.api_key else 'not set'}")
+    out.print(
+        f"requests: timeout_s={config.timeout_s:g}  stall_timeout_s={config.stall_timeout_s:g}  "
+        f"max_attempts={config.max_attempts}  retry_budget_s={config.retry_budget_s:g}"
+    )
+    out.print(f"answer cache: {config.resolved_cache_dir() if config.cache else 'off'}")
     weights = status()
     out.print(
         f"embedded weights: {weights.parts_installed}/{PART_COUNT} parts installed; {weights.path}: {weights.message}"
@@ -326,7 +361,7 @@ def doctor(
     try:
         backend = choose_backend(config)
     except BackendError as error:
-        err.print(f"[red]no backend[/]: {error}")
+        err.print(f"[red]no backend[/]: {escape(str(error))}", soft_wrap=True)
         raise typer.Exit(1) from None
     out.print(f"backend: {backend.name}  mode={config.resolved_mode}")
     if not start:
@@ -334,10 +369,12 @@ def doctor(
     try:
         endpoint = backend.start()
     except Exception as error:
-        err.print(f"[red]backend did not start[/]: {error}")
+        err.print(f"[red]backend did not start[/]: {escape(str(error))}", soft_wrap=True)
         raise typer.Exit(1) from None
     try:
-        results = asyncio.run(probe(config, endpoint, all_modes=all_modes))
+        health = _health(endpoint.base_url, endpoint.api_key, timeout_s=min(config.stall_timeout_s, 30.0))
+        # an endpoint that cannot be reached gets no probes: each would only fail the same way
+        results = asyncio.run(probe(config, endpoint, all_modes=all_modes)) if health != "unreachable" else []
     finally:
         backend.stop()
         if backend.name == "embedded":
@@ -348,15 +385,41 @@ def doctor(
         mark = "[green]works[/]" if result.works else "[red]fails[/]"
         chosen = " (chosen)" if result.mode == config.resolved_mode else ""
         out.print(f"mode {result.mode}{chosen}: {mark}  {result.detail}", soft_wrap=True)
-    chosen_works = results[0].works
-    if not chosen_works:
+    chosen_works = bool(results) and results[0].works
+    if results and not chosen_works:
         working = [r.mode for r in results if r.works]
         if working:
             out.print(f"use  --mode {working[0]}  (or EXTRACTOR_MODE={working[0]}) with this endpoint")
         else:
             out.print("no mode worked: check the base URL, the model name and the API key")
-    out.print(f"server: {endpoint.base_url}  model={endpoint.model}  healthy={chosen_works}")
+    out.print(f"server: {endpoint.base_url}  model={endpoint.model}  healthy={chosen_works}", soft_wrap=True)
     raise typer.Exit(0 if chosen_works else 1)
+
+
+def _health(base_url: str, api_key: str | None, *, timeout_s: float) -> str:
+    """GET /models with the key the batch would send (never printed): "ok", "refused"
+    (the endpoint answered with an error status) or "unreachable"."""
+    import urllib.error
+    import urllib.request
+
+    from .llm import redact
+
+    request = urllib.request.Request(f"{base_url.rstrip('/')}/models")
+    if api_key and api_key != "not-needed":
+        request.add_header("Authorization", f"Bearer {api_key}")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout_s) as response:
+            if response.status == 200:
+                return "ok"
+            err.print(f"health check failed: GET /models answered {response.status}", soft_wrap=True)
+            return "refused"
+    except urllib.error.HTTPError as error:
+        hint = ": the endpoint refused the API key" if error.code in (401, 403) else ""
+        err.print(f"health check failed: GET /models answered {error.code}{hint}", soft_wrap=True)
+        return "refused"
+    except OSError as error:
+        err.print(f"health check failed: {escape(redact(str(error), api_key))}", soft_wrap=True)
+        return "unreachable"
 
 
 @app.command()

@@ -4,44 +4,93 @@ Precedence, highest first: arguments (``Config(...)``, ``Config.from_env(**overr
 the CLI's options), then ``EXTRACTOR_*`` variables, then ``OPENAI_*`` ones, then the
 defaults below. Only ``Config.from_env`` (and ``cache_root`` for where files live) reads
 the environment; everything else gets its settings passed down from a ``Config``.
+
+Every value is checked when a ``Config`` is made, whatever it came from, so a bad
+setting stops a run before any article is read, with a ``ConfigError`` that names the
+setting, where it came from and what it allows.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeGuard, get_args
+from urllib.parse import urlsplit
 
 from ._exceptions import ConfigError
 from .providers import default_mode
 
 Mode = Literal["tools", "json", "json_schema", "llama_json"]
+MODES: tuple[str, ...] = get_args(Mode)
 
 EMBEDDED = "embedded"
 
 
-def _env(*names: str) -> str | None:
+def _number(value: object) -> TypeGuard[float]:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _whole(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _url(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+# setting -> (accepts the value, what it allows); None is always allowed where the default is None
+_RULES: dict[str, tuple[Callable[[object], bool], str]] = {
+    "base_url": (_url, "an http:// or https:// URL, such as http://127.0.0.1:8080/v1"),
+    "model": (lambda v: isinstance(v, str) and bool(v.strip()), "a model name"),
+    "mode": (lambda v: v in MODES, "allowed values are " + ", ".join(MODES)),
+    "temperature": (lambda v: _number(v) and 0 <= v <= 2, "a number from 0 to 2"),
+    "max_tokens": (lambda v: _whole(v) and v >= 1, "a whole number of at least 1"),
+    "timeout_s": (lambda v: _number(v) and v > 0, "a number of seconds above 0"),
+    "stall_timeout_s": (lambda v: _number(v) and v > 0, "a number of seconds above 0"),
+    "max_attempts": (lambda v: _whole(v) and v >= 1, "a whole number of at least 1"),
+    "max_retry_wait_s": (lambda v: _number(v) and v >= 0, "a number of seconds, 0 or more"),
+    "retry_budget_s": (lambda v: _number(v) and v > 0, "a number of seconds above 0"),
+    "max_reasks": (lambda v: _whole(v) and v >= 0, "a whole number, 0 or more"),
+    "rpm": (lambda v: _number(v) and v > 0, "a number of requests per minute above 0"),
+    "max_article_chars": (lambda v: _whole(v) and v >= 1, "a whole number of at least 1"),
+    "chunk_chars": (lambda v: _whole(v) and v >= 1, "a whole number of at least 1"),
+    "chunk_overlap": (lambda v: _whole(v) and v >= 0, "a whole number, 0 or more"),
+    "cache": (lambda v: isinstance(v, bool), "true or false"),
+    "local_model": (lambda v: isinstance(v, Path) and str(v) not in ("", "."), "a path to a GGUF file"),
+    "threads": (lambda v: _whole(v) and v >= 1, "a whole number of at least 1"),
+    "draft_tokens": (lambda v: _whole(v) and v >= 0, "a whole number, 0 or more (0: no drafts)"),
+    "grammar_first": (lambda v: isinstance(v, bool), "true or false (also 1/0, yes/no, on/off)"),
+}
+
+# setting -> environment variables, first found wins
+ENVIRONMENT: dict[str, tuple[str, ...]] = {
+    "base_url": ("EXTRACTOR_BASE_URL", "OPENAI_BASE_URL"),
+    "model": ("EXTRACTOR_MODEL", "OPENAI_MODEL"),
+    "api_key": ("EXTRACTOR_API_KEY", "OPENAI_API_KEY"),
+    "mode": ("EXTRACTOR_MODE",),
+    "timeout_s": ("EXTRACTOR_TIMEOUT_S",),
+    "stall_timeout_s": ("EXTRACTOR_STALL_TIMEOUT_S",),
+    "max_attempts": ("EXTRACTOR_MAX_ATTEMPTS",),
+    "local_model": ("EXTRACTOR_LOCAL_MODEL",),
+    "threads": ("EXTRACTOR_THREADS",),
+    "draft_tokens": ("EXTRACTOR_DRAFT_TOKENS",),
+    "grammar_first": ("EXTRACTOR_GRAMMAR_FIRST",),
+}
+
+
+def _env(*names: str) -> tuple[str, str] | None:
+    """(variable, value) of the first of ``names`` that is set and not empty."""
     for name in names:
         value = os.environ.get(name)
         if value:
-            return value
+            return name, value
     return None
-
-
-V = TypeVar("V")
-
-
-def _env_as(name: str, parse: Callable[[str], V]) -> V | None:
-    """``name`` read with ``parse``; None when unset; a ConfigError naming it when unreadable."""
-    raw = _env(name)
-    if raw is None:
-        return None
-    try:
-        return parse(raw)
-    except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a valid value") from None
 
 
 def _flag(raw: str) -> bool:
@@ -52,15 +101,16 @@ def _flag(raw: str) -> bool:
     raise ValueError(raw)
 
 
-def _embedded_env() -> dict[str, Any]:
-    """The embedded model's settings from ``EXTRACTOR_LOCAL_MODEL``, ``_THREADS``,
-    ``_DRAFT_TOKENS`` and ``_GRAMMAR_FIRST``."""
-    return {
-        "local_model": _env_as("EXTRACTOR_LOCAL_MODEL", lambda raw: Path(raw).expanduser()),
-        "threads": _env_as("EXTRACTOR_THREADS", int),
-        "draft_tokens": _env_as("EXTRACTOR_DRAFT_TOKENS", int),
-        "grammar_first": _env_as("EXTRACTOR_GRAMMAR_FIRST", _flag),
-    }
+# setting -> how its environment string becomes a value (the rest stay strings)
+_PARSERS: dict[str, Callable[[str], object]] = {
+    "timeout_s": float,
+    "stall_timeout_s": float,
+    "max_attempts": int,
+    "local_model": lambda raw: Path(raw).expanduser(),
+    "threads": int,
+    "draft_tokens": int,
+    "grammar_first": _flag,
+}
 
 
 @dataclass(frozen=True)
@@ -72,6 +122,12 @@ class Config:
     response format) or ``llama_json`` (the schema goes only into llama.cpp's JSON
     response format, which the server enforces as a grammar, so the prompt stays short
     and the article prefix is shared between passes; the default for the embedded model).
+
+    ``timeout_s`` bounds one request from sending it to the last byte of the answer
+    (the model's generation time included); ``stall_timeout_s`` bounds how long a
+    connection may sit silent while connecting, sending, or once the answer has started
+    to arrive: a stall is retried long before ``timeout_s`` would end it. ``rpm`` bounds
+    requests per minute over the whole extractor, retries and re-asks included.
 
     The embedded model's server: ``local_model`` is a GGUF to use instead of the pinned,
     hash-checked default; ``threads`` its CPU threads (None: every core this process may
@@ -88,10 +144,12 @@ class Config:
     temperature: float = 0.0
     max_tokens: int = 2048
     timeout_s: float = 600.0
+    stall_timeout_s: float = 30.0
     max_attempts: int = 4
     max_retry_wait_s: float = 60.0
     retry_budget_s: float = 900.0
     max_reasks: int = 1
+    rpm: float | None = None
     max_article_chars: int = 100_000
     chunk_chars: int = 2400
     chunk_overlap: int = 200
@@ -102,22 +160,40 @@ class Config:
     draft_tokens: int = 4  # copy drafts make an article ~1.2x faster (bench/embedded_speed.py)
     grammar_first: bool = True
 
+    def __post_init__(self) -> None:
+        for setting in fields(self):
+            rule = _RULES.get(setting.name)
+            value = getattr(self, setting.name)
+            if rule is None or (value is None and setting.default is None):
+                continue
+            accepts, allowed = rule
+            if not accepts(value):
+                raise ConfigError(setting.name, value, allowed)
+        if self.chunk_overlap >= self.chunk_chars:
+            raise ConfigError("chunk_overlap", self.chunk_overlap, f"less than chunk_chars ({self.chunk_chars})")
+
     @classmethod
     def from_env(cls, **overrides: Any) -> Config:
-        """Arguments win over the environment; unset arguments fall back to it."""
+        """Arguments win over the environment; unset arguments fall back to it.
+
+        Raises ConfigError naming the variable when a value from the environment is bad.
+        """
+        values: dict[str, Any] = {}
+        sources: dict[str, str] = {}
+        for setting, names in ENVIRONMENT.items():
+            found = _env(*names)
+            if found is None:
+                continue
+            sources[setting], raw = found
+            values[setting] = _parse(setting, raw, sources[setting])
         given = {k: v for k, v in overrides.items() if v is not None}
-        env: dict[str, Any] = {
-            "base_url": _env("EXTRACTOR_BASE_URL", "OPENAI_BASE_URL"),
-            "model": _env("EXTRACTOR_MODEL", "OPENAI_MODEL"),
-            "api_key": _env("EXTRACTOR_API_KEY", "OPENAI_API_KEY"),
-            "mode": _env("EXTRACTOR_MODE"),
-            "timeout_s": float(t) if (t := _env("EXTRACTOR_TIMEOUT_S")) else None,
-            "max_attempts": int(a) if (a := _env("EXTRACTOR_MAX_ATTEMPTS")) else None,
-        }
-        env.update(_embedded_env())
-        values = {k: v for k, v in env.items() if v is not None}
         values.update(given)
-        return cls(**values)
+        try:
+            return cls(**values)
+        except ConfigError as error:
+            if error.setting in sources and error.setting not in given:
+                raise error.named(sources[error.setting]) from None
+            raise
 
     def with_(self, **changes: Any) -> Config:
         return replace(self, **changes)
@@ -136,6 +212,17 @@ class Config:
 
     def resolved_cache_dir(self) -> Path:
         return self.cache_dir if self.cache_dir is not None else cache_root() / "results"
+
+
+def _parse(setting: str, raw: str, source: str) -> object:
+    """An environment string as the setting's type (checked again by Config)."""
+    parse = _PARSERS.get(setting)
+    if parse is None:
+        return raw
+    try:
+        return parse(raw)
+    except ValueError:
+        raise ConfigError(setting, raw, _RULES[setting][1], source) from None
 
 
 def cache_root() -> Path:

@@ -1,9 +1,10 @@
 """One structured call to a model: request, parse, re-ask, as separate concerns.
 
 instructor owns parsing and validation re-asks (``max_reasks``); tenacity owns
-transport retries (timeouts, resets, 429 with Retry-After, 5xx). A network error is
-never shown to the model as a validation error, and a validation error is never
-retried blindly. Token usage of every attempt, failed ones included, is counted.
+transport retries (timeouts, stalls, resets, 429 with Retry-After, 5xx). A network
+error is never shown to the model as a validation error, and a validation error is
+never retried blindly. Token usage of every attempt, failed ones included, is counted.
+Every request waits its turn under ``rpm`` and is watched for stalls (``RequestWatch``).
 """
 
 from __future__ import annotations
@@ -12,8 +13,12 @@ import asyncio
 import json
 import logging
 import random
+import sys
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -23,7 +28,8 @@ import openai
 from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
 from openai.types.chat import ChatCompletion
 from pydantic import BaseModel
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, stop_after_delay
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, stop_before_delay
+from tenacity.stop import stop_base
 
 from ._exceptions import ExtractionError, ModeNotSupported, OutputTruncated, TransportError, ValidationFailed
 from .config import Config
@@ -39,6 +45,7 @@ _attempts: ContextVar[list[Usage] | None] = ContextVar("extractor_attempts", def
 # The list bound of the call running in this task, for the request step (see _post_completion).
 _max_items: ContextVar[int | None] = ContextVar("extractor_max_items", default=None)
 T = TypeVar("T", bound=BaseModel)
+T_ = TypeVar("T_")
 
 _MODES = {
     "tools": instructor.Mode.TOOLS,
@@ -49,6 +56,11 @@ _MODES = {
     # by llama.cpp's json_object + schema, which the server enforces as a grammar
     "llama_json": instructor.Mode.JSON_SCHEMA,
 }
+
+
+class _EmptyCompletion(Exception):
+    """A 200 answer with no choices: nothing the model said, so transient (sent again;
+    after the last attempt it is a ``TransportError``)."""
 
 
 @dataclass
@@ -115,18 +127,167 @@ def _is_transient(error: BaseException) -> bool:
         return status.status_code in _RETRYABLE_STATUS
     if isinstance(error, InstructorRetryException):
         return not getattr(error, "failed_attempts", None)
-    return isinstance(error, (openai.APIConnectionError, openai.APIResponseValidationError, httpx2.TransportError))
+    return isinstance(
+        error, (openai.APIConnectionError, openai.APIResponseValidationError, httpx2.TransportError, _EmptyCompletion)
+    )
 
 
 def _retry_after(error: BaseException) -> float | None:
+    """Seconds the server asked us to wait: ``retry-after-ms``, or ``Retry-After`` as
+    seconds or as an HTTP date."""
     status = _status_error(error)
     if status is None:
         return None
-    value = status.response.headers.get("retry-after")
+    headers = status.response.headers
     try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
+        if (millis := headers.get("retry-after-ms")) is not None:
+            return max(0.0, float(millis) / 1000)
+        value = headers.get("retry-after")
+        if value is None:
+            return None
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            when = parsedate_to_datetime(value)
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=timezone.utc)
+            return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+    except (ValueError, TypeError, IndexError):
         return None
+
+
+class _AskedToWaitTooLong(stop_base):
+    """A Retry-After beyond ``max_retry_wait_s`` ends the retries: sending earlier than
+    the server asked would only be refused again."""
+
+    def __init__(self, longest_s: float) -> None:
+        self.longest_s = longest_s
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return retry_state.upcoming_sleep > self.longest_s
+
+
+class RequestPace:
+    """At most ``rpm`` requests a minute over every pool: requests leave one at a time,
+    each at least ``60 / rpm`` seconds after the one before actually left. (Slots booked
+    ahead would all fall due together after the event loop was held up, and go out in
+    a burst.)"""
+
+    def __init__(self, rpm: float | None) -> None:
+        self.interval = 60.0 / rpm if rpm else 0.0
+        self._last: float | None = None
+        self._turn = asyncio.Lock()  # first come, first served
+
+    async def wait(self) -> None:
+        if not self.interval:
+            return
+        loop = asyncio.get_running_loop()
+        async with self._turn:
+            if self._last is not None and (left := self._last + self.interval - loop.time()) > 0:
+                await asyncio.sleep(left)
+            self._last = loop.time()
+
+
+_STARTED = "extractor.started"  # request extension: when the request went out (after its rpm turn)
+
+
+class RequestWatch:
+    """The httpx event hooks that bound every request in time.
+
+    As its headers go out, a request waits for its turn under ``rpm``. Once the
+    answer's headers are in, its body must keep coming: no bytes for
+    ``stall_timeout_s`` (a proxy or server that stopped mid-answer) is a read timeout,
+    retried like any timeout, and the whole request ends at ``timeout_s``. Before the
+    headers the wait is the model's generation time, so only ``timeout_s`` bounds it
+    and a long generation finishes. Connecting and sending the request are bounded by
+    ``stall_timeout_s`` through httpx's own timeouts (``timeouts``).
+    """
+
+    def __init__(self, config: Config) -> None:
+        self.timeout_s = config.timeout_s
+        self.stall_s = min(config.stall_timeout_s, config.timeout_s)
+        self.pace = RequestPace(config.rpm)
+
+    @property
+    def timeouts(self) -> httpx2.Timeout:
+        return httpx2.Timeout(self.timeout_s, connect=self.stall_s, write=self.stall_s, pool=self.timeout_s)
+
+    @property
+    def hooks(self) -> dict[str, list[Any]]:
+        return {"request": [self.before_send], "response": [self.on_headers]}
+
+    async def before_send(self, request: httpx2.Request) -> None:
+        loop = asyncio.get_running_loop()
+        extensions = request.extensions
+        extensions[_STARTED] = loop.time()
+        if not self.pace.interval:
+            return
+
+        async def trace(event: str, _: dict[str, Any]) -> None:
+            # paced where the request really leaves, once its connection is up: a new
+            # connection takes a varying time to open, which would bunch paced requests
+            if event.endswith("send_request_headers.started"):
+                await self.pace.wait()
+                extensions[_STARTED] = loop.time()
+
+        extensions["trace"] = trace  # httpcore's documented hook into its request steps
+
+    async def on_headers(self, response: httpx2.Response) -> None:
+        started = response.request.extensions.get(_STARTED, asyncio.get_running_loop().time())
+        assert isinstance(response.stream, httpx2.AsyncByteStream)
+        response.stream = _WatchedBody(response.stream, response.request, self.stall_s, started + self.timeout_s)
+
+
+if sys.version_info >= (3, 11):
+
+    async def _within(awaitable: Awaitable[T_], seconds: float) -> T_:
+        """``awaitable`` or TimeoutError after ``seconds``: a timer, not a task per call."""
+        async with asyncio.timeout(seconds):
+            return await awaitable
+
+else:  # pragma: no cover - Python 3.10
+    _within = asyncio.wait_for
+
+
+class _WatchedBody(httpx2.AsyncByteStream):
+    """A response body that raises ``ReadTimeout`` when it goes quiet for ``stall_s``
+    or is still arriving at ``deadline`` (loop time)."""
+
+    def __init__(self, stream: httpx2.AsyncByteStream, request: httpx2.Request, stall_s: float, deadline: float):
+        self._stream = stream
+        self._request = request
+        self._stall_s = stall_s
+        self._deadline = deadline
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        loop = asyncio.get_running_loop()
+        chunks = self._stream.__aiter__()
+        try:
+            while True:
+                left = self._deadline - loop.time()
+                wait = min(self._stall_s, left)
+                try:
+                    chunk = await _within(chunks.__anext__(), max(wait, 0.0))
+                except StopAsyncIteration:
+                    return
+                except (asyncio.TimeoutError, TimeoutError):
+                    reason = (
+                        f"the answer stalled: no bytes for {self._stall_s:g}s (stall_timeout_s)"
+                        if wait < left
+                        else "the answer was still arriving at timeout_s"
+                    )
+                    raise httpx2.ReadTimeout(reason, request=self._request) from None
+                yield chunk
+        finally:
+            if isinstance(chunks, AsyncGenerator):
+                await chunks.aclose()
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+    @property
+    def elapsed(self) -> timedelta | None:  # read by httpx's Response.elapsed
+        return getattr(self._stream, "elapsed", None)
 
 
 def _usage_of(raw: Any) -> Usage:
@@ -163,16 +324,18 @@ class ModelCaller:
         # never hold more than ``max_connections``.
         sizes = pool_sizes(max_connections)
         tls = httpx2.create_ssl_context()  # one for all pools: each takes ~50 ms to load
+        self.watch = RequestWatch(config)  # one for all pools: they share the rpm pace
         self._pools = [
             openai.AsyncOpenAI(
                 base_url=endpoint.base_url,
                 api_key=endpoint.api_key or "not-needed",
                 max_retries=0,
-                timeout=config.timeout_s,
+                timeout=self.watch.timeouts,
                 http_client=httpx2.AsyncClient(
                     limits=httpx2.Limits(max_connections=size, max_keepalive_connections=size),
-                    timeout=config.timeout_s,
+                    timeout=self.watch.timeouts,
                     verify=tls,
+                    event_hooks=self.watch.hooks,
                 ),
             )
             for size in sizes
@@ -224,9 +387,12 @@ class ModelCaller:
             pool = min(range(len(self._pools)), key=self._busy.__getitem__)
             self._busy[pool] += 1
             try:
-                return await self._pools[pool].post("/chat/completions", body=body, cast_to=ChatCompletion)
+                completion = await self._pools[pool].post("/chat/completions", body=body, cast_to=ChatCompletion)
             finally:
                 self._busy[pool] -= 1
+        if not completion.choices:  # before instructor, which would re-ask the model about it
+            raise _EmptyCompletion("the endpoint answered with an empty choice list")
+        return completion
 
     def _request_kwargs(
         self, response_model: type[BaseModel], messages: list[dict[str, str]], max_items: int | None = None
@@ -246,10 +412,12 @@ class ModelCaller:
         return kwargs
 
     def _wait(self, state: RetryCallState) -> float:
+        """The server's Retry-After when it gave one (never less), else exponential
+        backoff with jitter, capped at ``max_retry_wait_s``."""
         error = state.outcome.exception() if state.outcome else None
         hinted = _retry_after(error) if error else None
         if hinted is not None:
-            return min(hinted, self.config.max_retry_wait_s)
+            return hinted
         backoff = min(self.config.max_retry_wait_s, 0.5 * 2.0 ** (state.attempt_number - 1))
         return backoff * (0.5 + random.random() / 2)
 
@@ -314,8 +482,12 @@ class ModelCaller:
         attempts: list[Usage] = []
         _attempts.set(attempts)
         retrying = AsyncRetrying(
+            # a refused mode is never sent again: another mode can help, the same cannot
             retry=retry_if_exception(lambda error: _is_transient(error) and not refuses_mode(error, self.mode)),
-            stop=stop_after_attempt(self.config.max_attempts) | stop_after_delay(self.config.retry_budget_s),
+            # no attempt starts after retry_budget_s (counted from the first one)
+            stop=stop_after_attempt(self.config.max_attempts)
+            | stop_before_delay(self.config.retry_budget_s)
+            | _AskedToWaitTooLong(self.config.max_retry_wait_s),
             wait=self._wait,
             before_sleep=self._log_retry,
             reraise=True,

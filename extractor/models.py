@@ -1,7 +1,8 @@
 """The output contract (``SCHEMA.md``, version 1) as Pydantic models.
 
 Field names, enums and meanings are fixed by the contract; extra fields that the
-contract allows (``Article.origin``, ``Meta``) are additions, never renames.
+contract allows (``Article.origin`` and ``Article.origins``, ``Meta``) are additions,
+never renames.
 """
 
 from __future__ import annotations
@@ -126,7 +127,8 @@ class Article(BaseModel):
     published_at: str | None = None
     language: str = ""
     text: str
-    origin: Origin | None = None
+    origin: Origin | None = None  # where it was first read
+    origins: list[Origin] = Field(default_factory=list)  # every input it was read from (same body)
 
     @field_validator("published_at", mode="before")
     @classmethod
@@ -279,5 +281,6 @@ def as_article(article: Article | str | Any) -> Article:
             "text": text,
             "id": article.id or article_id(text),
             "language": article.language or _guess_language(text),
+            "origins": article.origins or ([article.origin] if article.origin else []),
         }
     )

@@ -22,6 +22,8 @@ from extractor.endpoint import Endpoint
 CASSETTES = Path(__file__).parent / "cassettes"
 FIXTURES = Path(__file__).parent / "fixtures"
 RECORDING = os.environ.get("EXTRACTOR_RECORD") == "1"
+# ``make test-live``: the live-marked tests must run; a skipped one fails
+LIVE_REQUIRED = os.environ.get("EXTRACTOR_LIVE") == "1"
 # Where replayed requests claim to go; nothing listens there and nothing is sent.
 REPLAY_URL = "http://127.0.0.1:9/v1"
 
@@ -96,3 +98,12 @@ def seed_config(replay_config: Config) -> Iterator[Config]:
         with diskcache.Cache(str(replay_config.cache_dir)) as made, diskcache.Cache(shared) as kept:
             for key in made:
                 kept.set(key, made[key])
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if LIVE_REQUIRED and report.skipped and item.get_closest_marker("live") is not None:
+        report.outcome = "failed"
+        report.longrepr = f"EXTRACTOR_LIVE=1 but this live test was skipped: {report.longrepr}"

@@ -59,7 +59,7 @@ def test_seed_digest_run_then_resume(tmp_path: Path, model_endpoint: Endpoint, e
     assert sorted(p.stem for p in (out / "articles").glob("*.json")) == sorted(r["article"]["id"] for r in records)
     assert _lines(out / "errors.jsonl") == []
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    assert summary["articles"] == {"ok": 0, "failed": 0, "cached": 0, "skipped_done": 10}
+    assert summary["articles"] == {"ok": 0, "failed": 0, "cached": 0, "skipped_done": 10, "duplicates": 0}
     assert "results:" in first.output and "facts.jsonl" in first.output
 
     shown = _run(["show", str(next((out / "articles").glob("*.json")))], env)

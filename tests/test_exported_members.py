@@ -77,6 +77,8 @@ def test_the_exported_names_are_these() -> None:
             "FinancialMetric",
             "Institution",
             "ModeNotSupported",
+            "OutputBusy",
+            "OutputError",
             "OutputTruncated",
             "Product",
             "RegulatoryAction",
@@ -140,6 +142,8 @@ def test_errors_keep_the_builtin_bases_callers_catch() -> None:
     assert issubclass(extractor.ConfigError, ValueError)
     assert issubclass(extractor.BackendError, RuntimeError)
     assert issubclass(extractor.WeightsError, extractor.BackendError)
+    assert issubclass(extractor.OutputBusy, extractor.OutputError)
+    assert issubclass(extractor.OutputError, extractor.ExtractorError)
     for error in (extractor.TransportError, extractor.ValidationFailed, extractor.OutputTruncated):
         assert issubclass(error, extractor.ExtractionError)
         assert issubclass(error, extractor.ExtractorError)

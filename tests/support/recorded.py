@@ -45,6 +45,12 @@ def recorded_answers(cassette: str = "seed-digest.yaml") -> dict[tuple[str, str]
     return answers
 
 
+if (CASSETTES / "seed-digest.yaml").exists():
+    # parsed once, on import: the first answer would otherwise parse the cassette on the
+    # stub's loop (seconds on a busy machine) while the client's timeouts run
+    recorded_answers()
+
+
 def answer_from_recordings(request: dict[str, Any]) -> dict[str, Any]:
     key = (_article_key(request), pass_of(request))
     answers = recorded_answers()
