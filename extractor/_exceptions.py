@@ -16,19 +16,30 @@
 ``ExtractionError`` is per article: a batch records it in ``errors.jsonl`` and goes on
 (so does an article whose own file cannot be written). The others mean no article can
 succeed (no backend, no weights, a bad setting, an output folder that cannot be written
-or is in use) or, for ``FigureError``, that one string is not a figure. Bad input files are not exceptions:
-the loader reports each one as an ``UnreadableInput`` record and reads on.
+or is in use) or, for ``FigureError``, that one string is not a figure. Bad input files
+are not exceptions: the loader reports each one as an ``UnreadableInput`` record and
+reads on. Every error pickles with its attributes, so it crosses process boundaries.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from .models import Usage
 
 
 class ExtractorError(Exception):
     """The root of every error this package raises on purpose."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # rebuilt without __init__ (whose arguments differ from class to class), then
+        # given its attributes back: pickle would otherwise call cls(*args) and fail
+        return (_rebuilt, (type(self), self.args), self.__dict__)
+
+
+def _rebuilt(cls: type[ExtractorError], args: tuple[Any, ...]) -> ExtractorError:
+    return cls.__new__(cls, *args)
 
 
 class ConfigError(ExtractorError, ValueError):

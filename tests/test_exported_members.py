@@ -3,12 +3,17 @@ every error sits in the tree ``_exceptions`` draws, and every module is private 
 
 from __future__ import annotations
 
+import pickle
 import pkgutil
 import re
 import types
+from pathlib import Path
+
+import pytest
 
 import extractor
 from extractor import _exceptions
+from extractor.models import Usage
 
 # The package's modules a user may import (the README's module map). Anything else is
 # private (a leading underscore). The outer subpackages are listed before they exist.
@@ -135,6 +140,24 @@ def test_every_error_is_in_the_drawn_tree_under_one_root() -> None:
             assert errors[name].__bases__[0] is errors[parent], f"{name} is drawn under {parent}"
     exported = {name for name in extractor.__all__ if name in errors}
     assert exported == set(errors), "every error is exported from extractor"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        extractor.ConfigError("mode", "yaml", "allowed values are tools, json", "EXTRACTOR_MODE"),
+        extractor.OutputBusy(Path("/tmp/out"), 4242),
+        extractor.ModeNotSupported("refused", mode="json_schema", suggestions=["json"], usage=Usage(requests=1)),
+        extractor.TransportError("reset", usage=Usage(requests=4)),
+        extractor.FigureError("not a figure"),
+    ],
+    ids=lambda error: type(error).__name__,
+)
+def test_errors_cross_process_boundaries_whole(error: extractor.ExtractorError) -> None:
+    """Ray and multiprocessing pickle what a worker raises: same class, message and attributes."""
+    again = pickle.loads(pickle.dumps(error))
+    assert type(again) is type(error) and str(again) == str(error) and again.args == error.args
+    assert vars(again) == vars(error)
 
 
 def test_errors_keep_the_builtin_bases_callers_catch() -> None:
