@@ -11,8 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-MODES = ("tools", "json", "json_schema", "llama_json")
-
 
 @dataclass(frozen=True)
 class Provider:

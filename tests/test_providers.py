@@ -8,7 +8,7 @@ import httpx2
 import openai
 import pytest
 
-from extractor.config import Config
+from extractor.config import MODES, Config
 from extractor.llm import _is_transient, refuses_mode
 from extractor.providers import PROVIDERS, alternatives, default_mode, provider_for, provider_table
 
@@ -48,6 +48,9 @@ def test_alternatives_never_repeat_the_refused_mode() -> None:
 def test_every_provider_defaults_to_a_mode_it_answers() -> None:
     for provider in PROVIDERS:
         assert provider.default_mode in provider.modes
+        assert set(provider.modes) <= set(MODES), provider.name
+    for mode in MODES:
+        assert set(alternatives(mode, None)) == set(MODES) - {mode}
     assert provider_for("https://dashscope-intl.aliyuncs.com/compatible-mode/v1").name.startswith("Qwen")
 
 
