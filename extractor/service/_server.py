@@ -1,0 +1,70 @@
+"""``extractor serve``: one uvicorn server, one event loop, one process.
+
+SIGTERM (or Ctrl-C) stops taking work at once, lets articles in flight finish for
+``--drain-timeout`` seconds, leaves the rest pending in the store, stops the embedded
+model's server and exits 0. A second Ctrl-C exits without waiting.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import signal
+from collections.abc import Iterator
+from types import FrameType
+
+import uvicorn
+
+from ._app import Service, create_app
+from ._settings import ServiceSettings
+
+log = logging.getLogger("extractor.service")
+
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, with signals that begin the service's shutdown and exit 0
+    (uvicorn itself raises a caught signal again once it has stopped)."""
+
+    def __init__(self, config: uvicorn.Config, service: Service) -> None:
+        super().__init__(config)
+        self.service = service
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in _SIGNALS}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        self.service.begin_shutdown()
+        super().handle_exit(sig, frame)
+
+
+def serve(settings: ServiceSettings) -> int:
+    """Run until SIGTERM or Ctrl-C; the exit code: 0, or 1 when the backend could not start."""
+    failure: list[str] = []
+    server: _Server | None = None
+
+    def fatal(reason: str) -> None:
+        failure.append(reason)
+        if server is not None:
+            server.should_exit = True
+
+    app = create_app(settings, on_fatal=fatal)
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        lifespan="on",
+        loop="asyncio",
+        log_level="info",
+        timeout_graceful_shutdown=max(1, int(settings.drain_timeout_s)),
+    )
+    server = _Server(config, app.state.service)
+    server.run()
+    return 1 if failure or not server.started else 0

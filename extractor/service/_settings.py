@@ -1,0 +1,45 @@
+"""How the service runs: where it listens, where jobs live, its limits, its keys.
+
+One object built once at start-up (``ServiceSettings.from_env``); nothing else in the
+service reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..config import Config, cache_root
+
+API_KEYS_VARIABLE = "EXTRACTOR_API_KEYS"
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    """``api_keys`` empty means no authentication (the default binds 127.0.0.1 only)."""
+
+    config: Config = field(default_factory=Config)
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = field(default_factory=lambda: cache_root() / "service")
+    concurrency: int = 4  # articles in flight at once, and requests on the wire at most
+    sync_timeout_s: float = 120.0  # POST /v1/extract answers 504 (with its job id) after this
+    max_body_bytes: int = 20 * 1024 * 1024
+    max_queued: int = 10_000  # articles waiting over all jobs; more gets 429
+    drain_timeout_s: float = 10.0  # on SIGTERM, how long articles in flight may finish
+    max_wait_s: float = 300.0  # the longest long-poll a client may ask for
+    api_keys: tuple[str, ...] = field(default=(), repr=False)
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> ServiceSettings:
+        """Arguments win; ``EXTRACTOR_API_KEYS`` (comma-separated) gives the keys."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        keys = tuple(k.strip() for k in os.environ.get(API_KEYS_VARIABLE, "").split(",") if k.strip())
+        values: dict[str, object] = {"api_keys": keys}
+        values.update(given)
+        return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def database(self) -> Path:
+        return self.data_dir / "jobs.sqlite3"
