@@ -14,7 +14,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, HTTPException, Query, Request, Security
+from fastapi import FastAPI, HTTPException, Query, Request, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -255,7 +255,15 @@ def create_app(settings: ServiceSettings, *, on_fatal: Callable[[str], None] | N
 
     # -- /v1 -------------------------------------------------------------------------
 
-    v1 = APIRouter(prefix="/v1", dependencies=[Security(authorised)], responses=_errors(401))
+    def v1(method: str, path: str, *, responses: dict[int | str, dict[str, Any]], **options: Any) -> Any:
+        """A route under /v1: behind the API key, its error answers documented."""
+        return app.api_route(
+            f"/v1{path}",
+            methods=[method],
+            dependencies=[Security(authorised)],
+            responses={**_errors(401), **responses},
+            **options,
+        )
 
     async def wait_for(job: ActiveJob, timeout_s: float) -> bool:
         finished = await service.queue.wait(job, timeout_s)
@@ -266,7 +274,8 @@ def create_app(settings: ServiceSettings, *, on_fatal: Callable[[str], None] | N
             finished = job.finished.done()
         return finished
 
-    @v1.post(
+    @v1(
+        "POST",
         "/extract",
         tags=["extract"],
         response_model=ArticleFacts,
@@ -299,7 +308,8 @@ def create_app(settings: ServiceSettings, *, on_fatal: Callable[[str], None] | N
         status = 500 if record.get("stage") == "internal" else 502
         return _problem(status, str(record.get("message")), headers=location, job_id=job.id, error=record)
 
-    @v1.post(
+    @v1(
+        "POST",
         "/jobs",
         tags=["jobs"],
         status_code=202,
@@ -323,7 +333,7 @@ def create_app(settings: ServiceSettings, *, on_fatal: Callable[[str], None] | N
         status = JobStatus.of(job.row(), service.queue.position(job), len(job.running))
         return JSONResponse(status.model_dump(), status_code=202, headers={"Location": f"/v1/jobs/{job.id}"})
 
-    @v1.get("/jobs", tags=["jobs"], response_model=JobList)
+    @v1("GET", "/jobs", tags=["jobs"], response_model=JobList, responses={})
     async def list_jobs(state: JobState | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> JobList:
         """Jobs, newest first."""
         rows = await service.store.jobs(limit=limit, state=state)
@@ -340,7 +350,7 @@ def create_app(settings: ServiceSettings, *, on_fatal: Callable[[str], None] | N
             raise HTTPException(404, f"no job {job_id}")
         return view
 
-    @v1.get("/jobs/{job_id}", tags=["jobs"], response_model=JobStatus, responses=_errors(404))
+    @v1("GET", "/jobs/{job_id}", tags=["jobs"], response_model=JobStatus, responses=_errors(404))
     async def job_status(
         job_id: str,
         wait: Annotated[
@@ -366,7 +376,8 @@ def create_app(settings: ServiceSettings, *, on_fatal: Callable[[str], None] | N
         headers = {"X-Job-State": status.state, "X-Job-Complete": str(status.state in FINAL_STATES).lower()}
         return StreamingResponse(chunks, media_type=NDJSON, headers=headers)
 
-    @v1.get(
+    @v1(
+        "GET",
         "/jobs/{job_id}/results",
         tags=["jobs"],
         response_class=StreamingResponse,
@@ -378,7 +389,8 @@ def create_app(settings: ServiceSettings, *, on_fatal: Callable[[str], None] | N
         status = await _known(job_id)
         return _ndjson(status, _stream(job_id, service.store.results))
 
-    @v1.get(
+    @v1(
+        "GET",
         "/jobs/{job_id}/errors",
         tags=["jobs"],
         response_class=StreamingResponse,
@@ -389,7 +401,7 @@ def create_app(settings: ServiceSettings, *, on_fatal: Callable[[str], None] | N
         status = await _known(job_id)
         return _ndjson(status, _stream(job_id, service.store.errors))
 
-    @v1.delete("/jobs/{job_id}", tags=["jobs"], response_model=JobStatus, responses=_errors(404, 409))
+    @v1("DELETE", "/jobs/{job_id}", tags=["jobs"], response_model=JobStatus, responses=_errors(404, 409))
     async def cancel_job(job_id: str) -> Any:
         """Cancel: nothing more of the job is started, its articles in flight are dropped;
         what had finished stays in its results and errors."""
@@ -401,5 +413,4 @@ def create_app(settings: ServiceSettings, *, on_fatal: Callable[[str], None] | N
             return _problem(409, f"job {job_id} has already finished ({status.state})", job_id=job_id)
         return status
 
-    app.include_router(v1)
     return app
