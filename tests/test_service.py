@@ -159,6 +159,15 @@ def test_sync_route_returns_what_extract_returns_for_the_seed_articles(
     assert facts_seen > 5 * len(SEED)
 
 
+def test_a_sync_article_the_model_cannot_answer_gets_502_with_its_error_record(client: httpx.Client) -> None:
+    response = client.post("/v1/extract", json={"text": SEED[2].text + UNANSWERABLE, "title": "坏答案"})
+    assert response.status_code == 502
+    body = response.json()
+    assert set(body["error"]) == ERROR_FIELDS and body["error"]["stage"] == "validation"
+    assert body["error"]["title"] == "坏答案" and body["detail"] == body["error"]["message"]
+    assert client.get(f"/v1/jobs/{body['job_id']}").json()["state"] == "failed"
+
+
 def test_a_200_article_job_finishes_with_every_article_once_in_input_order(client: httpx.Client) -> None:
     records = seed_variations(200)
     failing = {37, 150}

@@ -42,7 +42,7 @@ from ._readiness import Readiness
 from ._schemas import Health, JobList, JobState, JobStatus, Problem
 from ._schemas import Readiness as ReadinessBody
 from ._settings import ServiceSettings
-from ._store import FINAL_STATES, JobStore
+from ._store import FINAL_STATES, JobRow, JobStore
 
 log = logging.getLogger("extractor.service")
 
@@ -336,9 +336,14 @@ def create_app(settings: ServiceSettings, *, on_fatal: Callable[[str], None] | N
     @v1("GET", "/jobs", tags=["jobs"], response_model=JobList, responses={})
     async def list_jobs(state: JobState | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> JobList:
         """Jobs, newest first."""
-        rows = await service.store.jobs(limit=limit, state=state)
-        views = [await _view(row.id) for row in rows]
-        return JobList(jobs=[view for view in views if view is not None])
+
+        def status_of(row: JobRow) -> JobStatus:
+            job = service.queue.active(row.id)  # unfinished: its counts are in memory
+            if job is None:
+                return JobStatus.of(row, None, 0)
+            return JobStatus.of(job.row(), service.queue.position(job), len(job.running))
+
+        return JobList(jobs=[status_of(row) for row in await service.store.jobs(limit=limit, state=state)])
 
     async def _view(job_id: str) -> JobStatus | None:
         view = await service.queue.status(job_id)

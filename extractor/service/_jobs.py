@@ -21,7 +21,7 @@ import time
 import uuid
 from collections import Counter, deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..llm import ExtractionError
@@ -296,7 +296,7 @@ class JobQueue:
         await asyncio.gather(*job.running.values(), return_exceptions=True)
         row = await self.store.cancel(job.id)
         assert row is not None
-        self._close(job, row)
+        self._closed(job, row)
         return row
 
     # -- the work --------------------------------------------------------------------
@@ -327,11 +327,10 @@ class JobQueue:
                 self._queued -= 1
                 if job.undispatched:
                     self._turns.append(job)
-                if job.state == "queued":
+                if job.state == "queued":  # the store learns it with the job's first outcome
                     job.state, job.started_at = "running", time.time()
                     self.job_states["queued"] -= 1
                     self.job_states["running"] += 1
-                    await self.store.mark_started(job.id)
                 return job, seq, article
 
     async def _worker(self) -> None:
@@ -345,15 +344,18 @@ class JobQueue:
     async def _process(self, job: ActiveJob, seq: int, article_json: str) -> None:
         try:
             outcome = await self._extract(job, seq, Article.model_validate_json(article_json))
+            # the last article's transaction also closes the job: one commit, not two
+            last = not job.undispatched and job.running.keys() == {seq} and not job.closing
+            outcome = replace(outcome, started_at=job.started_at, last=last)
             try:
-                applied = await self.store.record(outcome)
+                recorded = await self.store.record(outcome)
             except Exception:
                 log.exception("could not record article %d of job %s; it is tried again", seq, job.id)
                 await self._put_back(job, seq, article_json)
                 return
         finally:
             job.running.pop(seq, None)
-        if not applied:  # the job was cancelled meanwhile
+        if not recorded.applied:  # the job was cancelled meanwhile
             return
         self._rate.tick()
         job.last_outcome = outcome
@@ -361,7 +363,10 @@ class JobQueue:
             job.ok += 1
         else:
             job.failed += 1
-        if not job.undispatched and not job.running and not job.closing:
+        if recorded.closed is not None and not job.closing:
+            job.closing = True
+            self._closed(job, recorded.closed)
+        elif not job.undispatched and not job.running and not job.closing:
             await self._finish(job)
 
     async def _extract(self, job: ActiveJob, seq: int, article: Article) -> Outcome:
@@ -396,13 +401,13 @@ class JobQueue:
         if job.closing:
             return
         job.closing = True
-        state = "failed" if job.failed and not job.ok else "done"
-        row = await self.store.mark_finished(job.id, state)
+        row = await self.store.finish(job.id)
         assert row is not None
-        log.info("job %s %s: %d ok, %d failed of %d", job.id, state, row.ok, row.failed, row.total)
-        self._close(job, row)
+        self._closed(job, row)
 
-    def _close(self, job: ActiveJob, row: JobRow) -> None:
+    def _closed(self, job: ActiveJob, row: JobRow) -> None:
+        if row.state != "cancelled":
+            log.info("job %s %s: %d ok, %d failed of %d", job.id, row.state, row.ok, row.failed, row.total)
         self._jobs.pop(job.id, None)
         self.job_states[job.state] -= 1
         self.job_states[row.state] += 1

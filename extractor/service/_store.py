@@ -74,16 +74,31 @@ class JobRow:
 
 @dataclass(frozen=True)
 class Outcome:
-    """One article finished: its ``ArticleFacts`` JSON, or its error record."""
+    """One article finished: its ``ArticleFacts`` JSON, or its error record.
+
+    ``started_at`` is when its job started (written with the job's first outcome);
+    ``last`` says it is the job's last article, so the same transaction closes the job.
+    """
 
     job_id: str
     seq: int
     result: str | None = None
     error: dict[str, Any] | None = None
+    started_at: float | None = None
+    last: bool = False
 
     @property
     def ok(self) -> bool:
         return self.result is not None
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What writing an outcome did: nothing (its item was no longer pending: the job was
+    cancelled), or recorded it, and closed its job when it was the last."""
+
+    applied: bool
+    closed: JobRow | None = None
 
 
 _JOB_COLUMNS = "id, kind, state, total, ok, failed, cancelled, created_at, started_at, finished_at"
@@ -96,7 +111,7 @@ class JobStore:
         self.path = path
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="job-store")
         self._db: sqlite3.Connection | None = None
-        self._queued: list[tuple[Outcome, asyncio.Future[bool]]] = []
+        self._queued: list[tuple[Outcome, asyncio.Future[Recorded]]] = []
         self._flushing: asyncio.Task[None] | None = None
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
@@ -191,43 +206,30 @@ class JobStore:
     async def count_jobs_by_state(self) -> dict[str, int]:
         return await self._run(lambda: dict(self.db.execute("SELECT state, count(*) FROM jobs GROUP BY state")))
 
-    async def mark_started(self, job_id: str) -> None:
-        await self._run(
-            self._execute, "UPDATE jobs SET state = 'running', started_at = ? WHERE id = ?", time.time(), job_id
-        )
-
-    async def mark_finished(self, job_id: str, state: str) -> JobRow | None:
-        """Write the job's final state and the counts of its items."""
-        return await self._run(self._mark_finished, job_id, state, False)
+    async def finish(self, job_id: str) -> JobRow | None:
+        """Close a job whose items are all finished: ``failed`` when none succeeded, else ``done``."""
+        return await self._run(self._in_transaction, self._finish, job_id, None)
 
     async def cancel(self, job_id: str) -> JobRow | None:
         """Every pending item cancelled and the job marked so, in one transaction."""
-        return await self._run(self._mark_finished, job_id, "cancelled", True)
+        return await self._run(self._in_transaction, self._finish, job_id, "cancelled")
 
-    def _mark_finished(self, job_id: str, state: str, cancel_pending: bool) -> JobRow | None:
+    def _in_transaction(self, fn: Callable[..., T], *args: Any) -> T:
         with _transaction(self.db):
-            if cancel_pending:
-                self.db.execute(
-                    "UPDATE items SET state = 'cancelled' WHERE job_id = ? AND state = 'pending'", (job_id,)
-                )
-            counts = dict(
-                self.db.execute("SELECT state, count(*) FROM items WHERE job_id = ? GROUP BY state", (job_id,))
-            )
-            self.db.execute(
-                "UPDATE jobs SET state = ?, ok = ?, failed = ?, cancelled = ?, finished_at = ? WHERE id = ?",
-                (
-                    state,
-                    counts.get("ok", 0),
-                    counts.get("failed", 0),
-                    counts.get("cancelled", 0),
-                    time.time(),
-                    job_id,
-                ),
-            )
-        return self._job(job_id)
+            return fn(*args)
 
-    def _execute(self, sql: str, *args: Any) -> None:
-        self.db.execute(sql, args)
+    def _finish(self, job_id: str, state: str | None) -> JobRow | None:
+        if state == "cancelled":
+            self.db.execute("UPDATE items SET state = 'cancelled' WHERE job_id = ? AND state = 'pending'", (job_id,))
+        counts = dict(self.db.execute("SELECT state, count(*) FROM items WHERE job_id = ? GROUP BY state", (job_id,)))
+        ok, failed = counts.get("ok", 0), counts.get("failed", 0)
+        if state is None:
+            state = "failed" if failed and not ok else "done"
+        self.db.execute(
+            "UPDATE jobs SET state = ?, ok = ?, failed = ?, cancelled = ?, finished_at = ? WHERE id = ?",
+            (state, ok, failed, counts.get("cancelled", 0), time.time(), job_id),
+        )
+        return self._job(job_id)
 
     # -- items -----------------------------------------------------------------------
 
@@ -257,9 +259,9 @@ class JobStore:
         )
         return [(int(seq), str(value)) for seq, value in rows]
 
-    async def record(self, outcome: Outcome) -> bool:
-        """Make ``outcome`` durable; False when its item was no longer pending (cancelled)."""
-        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+    async def record(self, outcome: Outcome) -> Recorded:
+        """Make ``outcome`` durable (and close its job when it is the last)."""
+        future: asyncio.Future[Recorded] = asyncio.get_running_loop().create_future()
         self._queued.append((outcome, future))
         if self._flushing is None:
             self._flushing = asyncio.create_task(self._flush())
@@ -283,8 +285,8 @@ class JobStore:
         finally:
             self._flushing = None
 
-    def _write_outcomes(self, outcomes: list[Outcome]) -> list[bool]:
-        applied = []
+    def _write_outcomes(self, outcomes: list[Outcome]) -> list[Recorded]:
+        recorded = []
         with _transaction(self.db):
             for outcome in outcomes:
                 cursor = self.db.execute(
@@ -298,8 +300,17 @@ class JobStore:
                         outcome.seq,
                     ),
                 )
-                applied.append(cursor.rowcount == 1)
-        return applied
+                if cursor.rowcount != 1:
+                    recorded.append(Recorded(applied=False))
+                    continue
+                self.db.execute(
+                    "UPDATE jobs SET state = 'running', started_at = coalesce(started_at, ?)"
+                    " WHERE id = ? AND state = 'queued'",
+                    (outcome.started_at or time.time(), outcome.job_id),
+                )
+                closed = self._finish(outcome.job_id, None) if outcome.last else None
+                recorded.append(Recorded(applied=True, closed=closed))
+        return recorded
 
 
 class _transaction:

@@ -96,8 +96,8 @@ class ServiceProcess:
         self.kill()
         return False
 
-    def client(self, **options: object) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=30.0, **options)  # type: ignore[arg-type]
+    def client(self, *, timeout: float = 30.0, headers: dict[str, str] | None = None) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=timeout, headers=headers)
 
     def log_text(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
