@@ -198,6 +198,9 @@ def serve(
     drain_timeout: Annotated[
         float, typer.Option(min=0, help="on SIGTERM, seconds articles in flight get to finish")
     ] = 10.0,
+    keep_days: Annotated[
+        float, typer.Option(min=0, help="days finished jobs and their results are kept (0: forever)")
+    ] = 7.0,
     model: Annotated[str | None, typer.Option(help="model name at the endpoint")] = None,
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint; default: embedded model")] = None,
     mode: Annotated[str | None, typer.Option(help="tools | json | json_schema | llama_json")] = None,
@@ -223,6 +226,7 @@ def serve(
         max_body_bytes=int(max_body_mb * 1024 * 1024),
         max_queued=max_queued,
         drain_timeout_s=drain_timeout,
+        keep_days=keep_days,
     )
     logging.getLogger("extractor.service").setLevel(logging.INFO)
     _settle_heap()

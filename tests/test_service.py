@@ -112,16 +112,46 @@ def stub() -> Iterator[StubEndpoint]:
 
 
 @pytest.fixture(scope="module")
-def service(stub: StubEndpoint, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
+def slow_stub() -> Iterator[StubEndpoint]:
+    with StubEndpoint(answer, delay_s=0.05) as endpoint:
+        yield endpoint
+
+
+@pytest.fixture(scope="module")
+def servers(
+    stub: StubEndpoint, slow_stub: StubEndpoint, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, ServiceProcess]]:
+    """Two servers, started side by side: one for the routes' contract (with API keys),
+    one on a slow endpoint with one worker and a small queue (turns, backpressure)."""
     root = tmp_path_factory.mktemp("service")
-    env = {
-        "EXTRACTOR_API_KEYS": ",".join(KEYS),
-        "EXTRACTOR_CACHE_DIR": str(root / "cache"),
-        "EXTRACTOR_MAX_ATTEMPTS": "1",
-    }
-    args = ("--concurrency", "8", "--max-body-mb", "1")
-    with ServiceProcess(root / "data", stub.base_url, *args, env=env) as process:
-        yield process
+    contract = ServiceProcess(
+        root / "data",
+        stub.base_url,
+        *("--concurrency", "8", "--max-body-mb", "1"),
+        env={
+            "EXTRACTOR_API_KEYS": ",".join(KEYS),
+            "EXTRACTOR_CACHE_DIR": str(root / "cache"),
+            "EXTRACTOR_MAX_ATTEMPTS": "1",
+        },
+    )
+    slow = ServiceProcess(
+        root / "slow-data",
+        slow_stub.base_url,
+        *("--concurrency", "1", "--max-queued", "50", "--sync-timeout", "1", "--no-cache"),
+        env={"EXTRACTOR_CACHE_DIR": str(root / "slow-cache"), "EXTRACTOR_MAX_ATTEMPTS": "1"},
+    )
+    with contract.launch(), slow.launch():
+        yield {"contract": contract.ready(), "slow": slow.ready()}
+
+
+@pytest.fixture(scope="module")
+def service(servers: dict[str, ServiceProcess]) -> ServiceProcess:
+    return servers["contract"]
+
+
+@pytest.fixture(scope="module")
+def slow_service(servers: dict[str, ServiceProcess]) -> ServiceProcess:
+    return servers["slow"]
 
 
 @pytest.fixture
@@ -360,21 +390,6 @@ def test_metrics_count_requests_latency_tokens_cache_hits_jobs_and_queue(client:
 # -- a slow endpoint: turns, backpressure, timeouts, cancelling ------------------------------
 
 
-@pytest.fixture(scope="module")
-def slow_stub() -> Iterator[StubEndpoint]:
-    with StubEndpoint(answer, delay_s=0.05) as endpoint:
-        yield endpoint
-
-
-@pytest.fixture(scope="module")
-def slow_service(slow_stub: StubEndpoint, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
-    root = tmp_path_factory.mktemp("slow")
-    env = {"EXTRACTOR_CACHE_DIR": str(root / "cache"), "EXTRACTOR_MAX_ATTEMPTS": "1"}
-    args = ("--concurrency", "1", "--max-queued", "50", "--sync-timeout", "1", "--no-cache")
-    with ServiceProcess(root / "data", slow_stub.base_url, *args, env=env) as process:
-        yield process
-
-
 @pytest.fixture
 def slow(slow_service: ServiceProcess, slow_stub: StubEndpoint) -> Iterator[httpx.Client]:
     slow_stub.delay_s = 0.05
@@ -460,58 +475,59 @@ def _check_complete(http: httpx.Client, job_id: str, records: list[dict[str, Any
     assert lines(http.get(f"/v1/jobs/{job_id}/errors")) == []
 
 
-def test_kill_9_mid_job_then_restart_finishes_every_article_exactly_once(tmp_path: Path) -> None:
-    records = seed_variations(660)[600:]
-    env = {"EXTRACTOR_CACHE_DIR": str(tmp_path / "cache"), "EXTRACTOR_MAX_ATTEMPTS": "1"}
-    args = ("--concurrency", "4", "--no-cache")
-    with StubEndpoint(answer, delay_s=0.05) as stub:
-        server = ServiceProcess(tmp_path / "data", stub.base_url, *args, env=env).start()
-        try:
-            with server.client() as http:
-                job_id = http.post("/v1/jobs", content=ndjson(records), headers=NDJSON).json()["id"]
-                wait_until(lambda: http.get(f"/v1/jobs/{job_id}").json()["counts"]["ok"] >= 10)
-        finally:
-            server.kill()
-        at_kill = _items_by_state(tmp_path / "data", job_id)
-        assert 10 <= at_kill.get("ok", 0) < len(records) and at_kill.get("pending", 0) > 0  # it really was mid-job
-        requests_before = stub.stats.requests
-
-        with ServiceProcess(tmp_path / "data", stub.base_url, *args, env=env) as again, again.client() as http:
-            _check_complete(http, job_id, records)
-            assert "resuming job" in again.log_text()
-        # only the articles not committed at the kill were done again (at most three passes each)
-        assert stub.stats.requests - requests_before <= 3 * at_kill["pending"]
-
-
-def test_sigterm_stops_taking_work_keeps_what_is_done_and_exits_0(tmp_path: Path) -> None:
-    records = seed_variations(820)[800:]
+def test_sigterm_then_kill_9_mid_job_and_restarts_finish_every_article_exactly_once(tmp_path: Path) -> None:
+    """One job through three server processes: stopped by SIGTERM, killed with -9, finished."""
+    records = seed_variations(630)[600:]
     env = {"EXTRACTOR_CACHE_DIR": str(tmp_path / "cache"), "EXTRACTOR_MAX_ATTEMPTS": "1"}
     args = ("--concurrency", "2", "--no-cache", "--drain-timeout", "5")
-    with StubEndpoint(answer, delay_s=0.05) as stub:
-        server = ServiceProcess(tmp_path / "data", stub.base_url, *args, env=env).start()
-        with server.client() as http:
-            job_id = http.post("/v1/jobs", json=records).json()["id"]
-            wait_until(lambda: http.get(f"/v1/jobs/{job_id}").json()["counts"]["ok"] >= 3)
-            waiting: dict[str, httpx.Response] = {}
-            sync = threading.Thread(
-                target=lambda: waiting.setdefault("answer", http.post("/v1/extract", json=seed_variations(821)[820]))
-            )
-            sync.start()
-            time.sleep(0.05)
-            began = time.monotonic()
-            assert server.terminate() == 0
-            assert time.monotonic() - began < 10
-            sync.join(timeout=10)
-        answered = waiting["answer"]
-        assert answered.status_code in (200, 503), answered.text
-        if answered.status_code == 503:
-            assert answered.json()["job_id"]
-        log = server.log_text()
-        assert "shutting down" in log and "Traceback" not in log
-        at_stop = _items_by_state(tmp_path / "data", job_id)
-        assert at_stop.get("pending", 0) > 0 and at_stop.get("ok", 0) >= 3
+    data = tmp_path / "data"
 
-        with ServiceProcess(tmp_path / "data", stub.base_url, *args, env=env) as again, again.client() as http:
+    def ok(http: httpx.Client, job_id: str) -> int:
+        return int(http.get(f"/v1/jobs/{job_id}").json()["counts"]["ok"])
+
+    with StubEndpoint(answer, delay_s=0.05) as stub:
+        # 1. SIGTERM mid-job, with a sync request waiting: exit 0, what is done is kept
+        first = ServiceProcess(data, stub.base_url, *args, env=env).start()
+        try:
+            with first.client() as http:
+                job_id = http.post("/v1/jobs", content=ndjson(records), headers=NDJSON).json()["id"]
+                wait_until(lambda: ok(http, job_id) >= 3)
+                waiting: dict[str, httpx.Response] = {}
+                sync = threading.Thread(
+                    target=lambda: waiting.setdefault(
+                        "answer", http.post("/v1/extract", json=seed_variations(631)[630])
+                    )
+                )
+                sync.start()
+                time.sleep(0.05)
+                began = time.monotonic()
+                assert first.terminate() == 0
+                assert time.monotonic() - began < 10
+                sync.join(timeout=10)
+        finally:
+            first.kill()
+        answered = waiting["answer"]
+        assert answered.status_code in (200, 503), answered.text  # finished in the drain, or kept for later
+        assert "shutting down" in first.log_text() and "Traceback" not in first.log_text()
+        at_stop = _items_by_state(data, job_id)
+        assert at_stop.get("ok", 0) >= 3 and at_stop.get("pending", 0) > 0
+
+        # 2. the next start resumes the job; kill -9 it in the middle
+        second = ServiceProcess(data, stub.base_url, *args, env=env).start()
+        try:
+            assert "resuming job" in second.log_text()
+            with second.client() as http:
+                wait_until(lambda: ok(http, job_id) >= at_stop["ok"] + 3)
+        finally:
+            second.kill()
+        at_kill = _items_by_state(data, job_id)
+        assert at_kill["ok"] >= at_stop["ok"] + 3 and at_kill.get("pending", 0) > 0  # it really was mid-job
+        requests_before = stub.stats.requests
+
+        # 3. the third finishes it: every article once, in input order, none done twice
+        with ServiceProcess(data, stub.base_url, *args, env=env) as third, third.client() as http:
             _check_complete(http, job_id, records)
             if answered.status_code == 503:
                 assert wait_done(http, answered.json()["job_id"])["state"] == "done"
+        # only what was not committed at the kill was sent again (at most three passes an article, +1 sync)
+        assert stub.stats.requests - requests_before <= 3 * (at_kill["pending"] + 1)

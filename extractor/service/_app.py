@@ -47,6 +47,7 @@ from ._store import FINAL_STATES, JobRow, JobStore
 log = logging.getLogger("extractor.service")
 
 _PAGE = 200  # results read from the store per chunk of a streamed answer
+_PURGE_EVERY_S = 3600.0
 
 
 class Service:
@@ -62,6 +63,7 @@ class Service:
         self._extractor: Extractor | None = None
         self._queue: JobQueue | None = None
         self._watch: asyncio.Task[None] | None = None
+        self._purger: asyncio.Task[None] | None = None
         self._drain_until: float | None = None
 
     @property
@@ -82,6 +84,15 @@ class Service:
         self._watch = asyncio.create_task(
             self.readiness.watch(self._extractor, on_change=self._backend_changed, on_fatal=self.on_fatal)
         )
+        if self.settings.keep_days > 0:
+            self._purger = asyncio.create_task(self._purge_old_jobs())
+
+    async def _purge_old_jobs(self) -> None:
+        while True:
+            purged = await self.queue.purge(time.time() - self.settings.keep_days * 86400)
+            if purged:
+                log.info("forgot %d jobs finished more than %g days ago", purged, self.settings.keep_days)
+            await asyncio.sleep(_PURGE_EVERY_S)
 
     async def _backend_changed(self, ready: bool) -> None:
         endpoint = self.readiness.endpoint
@@ -105,9 +116,10 @@ class Service:
 
     async def stop(self) -> None:
         self.begin_shutdown()
-        if self._watch is not None:
-            self._watch.cancel()
-            await asyncio.gather(self._watch, return_exceptions=True)
+        for task in (self._watch, self._purger):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         if self._queue is not None:
             await self._queue.stop(self.drain_left_s())
         if self._extractor is not None:

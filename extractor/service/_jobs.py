@@ -208,6 +208,12 @@ class JobQueue:
             await asyncio.gather(*late, return_exceptions=True)
         await asyncio.gather(*self._workers, return_exceptions=True)
 
+    async def purge(self, finished_before: float) -> int:
+        """Forget finished jobs older than ``finished_before`` (epoch s) and their results."""
+        purged = await self.store.purge(finished_before)
+        self.job_states.subtract(purged)
+        return sum(purged.values())
+
     # -- jobs ------------------------------------------------------------------------
 
     @property

@@ -46,7 +46,18 @@ class _Server(uvicorn.Server):
 
 
 def serve(settings: ServiceSettings) -> int:
-    """Run until SIGTERM or Ctrl-C; the exit code: 0, or 1 when the backend could not start."""
+    """Run until SIGTERM or Ctrl-C; the exit code: 0, 1 when the backend could not start,
+    2 when the data folder cannot be written."""
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        probe = settings.data_dir / ".writable"
+        probe.touch()
+        probe.unlink()
+    except OSError as error:
+        log.error("cannot write the data folder %s: %s", settings.data_dir, error.strerror or error)
+        return 2
+    if not settings.api_keys and settings.host not in ("127.0.0.1", "localhost", "::1"):
+        log.warning("EXTRACTOR_API_KEYS is not set: /v1 is open to anyone who can reach %s", settings.host)
     failure: list[str] = []
     server: _Server | None = None
 

@@ -29,6 +29,7 @@ class ServiceSettings:
     max_queued: int = 10_000  # articles waiting over all jobs; more gets 429
     drain_timeout_s: float = 10.0  # on SIGTERM, how long articles in flight may finish
     max_wait_s: float = 300.0  # the longest long-poll a client may ask for
+    keep_days: float = 7.0  # finished jobs and their results are forgotten after this (0: kept forever)
     api_keys: tuple[str, ...] = field(default=(), repr=False)
 
     @classmethod

@@ -231,6 +231,19 @@ class JobStore:
         )
         return self._job(job_id)
 
+    async def purge(self, finished_before: float) -> dict[str, int]:
+        """Forget jobs finished before ``finished_before`` (epoch s); how many, by state."""
+        return await self._run(self._in_transaction, self._purge, finished_before)
+
+    def _purge(self, finished_before: float) -> dict[str, int]:
+        old = "SELECT id FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ?"
+        purged = dict(
+            self.db.execute(f"SELECT state, count(*) FROM jobs WHERE id IN ({old}) GROUP BY state", (finished_before,))
+        )
+        self.db.execute(f"DELETE FROM items WHERE job_id IN ({old})", (finished_before,))
+        self.db.execute(f"DELETE FROM jobs WHERE id IN ({old})", (finished_before,))
+        return purged
+
     # -- items -----------------------------------------------------------------------
 
     async def pending_items(self, job_id: str, *, after: int, limit: int) -> list[tuple[int, str]]:

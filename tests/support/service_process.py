@@ -70,16 +70,25 @@ class ServiceProcess:
             *self.args,
         ]
 
-    def start(self, timeout_s: float = 30.0) -> ServiceProcess:
-        for _ in range(3):  # another process may take the free port before the server binds it
-            self.port = free_port()
-            with self.log.open("ab") as log:
-                self.process = subprocess.Popen(self.command(), env=self.env, stdout=log, stderr=subprocess.STDOUT)
+    def launch(self) -> ServiceProcess:
+        """Start the process on a free port and return at once (``ready()`` waits for it)."""
+        self.port = free_port()
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(self.command(), env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        return self
+
+    def ready(self, timeout_s: float = 60.0) -> ServiceProcess:
+        """Wait until ``/readyz`` answers 200; relaunch if another process took the port."""
+        for _ in range(3):
             if self._wait_ready(timeout_s):
                 return self
             if "address already in use" not in self.log_text():
                 break
+            self.launch()
         raise RuntimeError(f"extractor serve did not become ready; its log:\n{self.log_text()[-3000:]}")
+
+    def start(self, timeout_s: float = 60.0) -> ServiceProcess:
+        return self.launch().ready(timeout_s)
 
     def _wait_ready(self, timeout_s: float) -> bool:
         assert self.process is not None
@@ -116,7 +125,8 @@ class ServiceProcess:
             self.process.wait(timeout=10)
 
     def __enter__(self) -> ServiceProcess:
-        return self.start()
+        """Started and ready, unless ``launch()`` already started it (then ``ready()`` waits)."""
+        return self.start() if self.process is None else self
 
     def __exit__(self, *_: object) -> None:
         if self.process is not None and self.process.poll() is None:
