@@ -181,7 +181,7 @@ class JobQueue:
     async def set_paused(self, paused: bool) -> None:
         """Hand out no new articles while paused (the backend is not answering)."""
         async with self._changed:
-            self._paused = paused
+            self._paused = paused or not self._accepting
             self._changed.notify_all()
 
     def stop_accepting(self) -> None:

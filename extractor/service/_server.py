@@ -7,6 +7,7 @@ model's server and exits 0. A second Ctrl-C exits without waiting.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import signal
@@ -41,7 +42,12 @@ class _Server(uvicorn.Server):
                 signal.signal(sig, handler)
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        self.service.begin_shutdown()
+        # a signal handler may run in the middle of the loop's own code: the shutdown
+        # begins in the loop's next turn instead
+        try:
+            asyncio.get_running_loop().call_soon_threadsafe(self.service.begin_shutdown)
+        except RuntimeError:  # not serving yet
+            self.service.begin_shutdown()
         super().handle_exit(sig, frame)
 
 
