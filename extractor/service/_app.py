@@ -103,7 +103,7 @@ class Service:
         await self.queue.set_paused(not ready)
 
     def begin_shutdown(self) -> None:
-        """From the signal handler: take no new work from now on, answer waiters."""
+        """On SIGTERM (and at stop): take no new work from now on, answer waiters."""
         if self._drain_until is None:
             self._drain_until = time.monotonic() + self.settings.drain_timeout_s
             log.info("shutting down: no new work; articles in flight get %.0f s", self.settings.drain_timeout_s)
@@ -123,7 +123,8 @@ class Service:
         if self._queue is not None:
             await self._queue.stop(self.drain_left_s())
         if self._extractor is not None:
-            await self._extractor.aclose()  # stops the embedded model's server
+            # its clients and cache; the embedded model's server stops when the process exits
+            await self._extractor.aclose()
         await self.store.close()
         log.info("stopped; unfinished jobs resume at the next start")
 
@@ -163,7 +164,7 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     described = {
         401: "no API key, or not one of EXTRACTOR_API_KEYS",
         404: "no such job",
-        409: "the job has already finished",
+        409: "the job was cancelled (POST /v1/extract), or has already finished (DELETE)",
         413: "body over --max-body-mb, or a job larger than --max-queued",
         415: "content type not taken by this route",
         422: "invalid JSON or article: says which line (NDJSON) or item (list) and field",
@@ -315,7 +316,7 @@ def create_app(settings: ServiceSettings, *, on_fatal: Callable[[str], None] | N
         if row.state == "cancelled" or outcome is None:
             return _problem(409, f"job {job.id} was cancelled", headers=location, job_id=job.id)
         if outcome.result is not None:
-            return Response(outcome.result, media_type=JSON, headers=location)
+            return Response(outcome.result, media_type=JSON, headers={"X-Job-Id": job.id})
         record = outcome.error or {}
         status = 500 if record.get("stage") == "internal" else 502
         return _problem(status, str(record.get("message")), headers=location, job_id=job.id, error=record)

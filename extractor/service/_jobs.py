@@ -91,16 +91,16 @@ class ActiveJob:
 
     def row(self) -> JobRow:
         return JobRow(
-            self.id,
-            self.kind,
-            self.state,
-            self.total,
-            self.ok,
-            self.failed,
-            0,
-            self.created_at,
-            self.started_at,
-            None,
+            id=self.id,
+            kind=self.kind,
+            state=self.state,
+            total=self.total,
+            ok=self.ok,
+            failed=self.failed,
+            cancelled=0,
+            created_at=self.created_at,
+            started_at=self.started_at,
+            finished_at=None,
         )
 
 
@@ -321,6 +321,9 @@ class JobQueue:
                         job.cursor = page[-1][0]
                         job.buffer.extend(page)
                 if job.closing:
+                    continue
+                if self._paused or self._stopping:  # changed while the store was read
+                    self._turns.appendleft(job)
                     continue
                 if not job.buffer:  # the store has no more: the count was ahead of it
                     self._queued -= job.undispatched
