@@ -25,7 +25,6 @@ import asyncio
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx
 
+from bench.performance import run_cli
 from bench.readme_table import report
 from extractor.backends.weights import MODEL_NAME
 from extractor.config import Config
@@ -52,30 +52,6 @@ from tests.support.service_process import ServiceProcess
 def write_inputs(path: Path, records: list[dict[str, str]]) -> Path:
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     return path
-
-
-def run_cli(inputs: Path, out: Path, url: str, concurrency: int, work: Path) -> dict[str, Any]:
-    env = {**os.environ, "EXTRACTOR_CACHE_DIR": str(work / "cache-cli"), "EXTRACTOR_TIMEOUT_S": "30"}
-    command = [
-        sys.executable,
-        "-m",
-        "extractor.cli",
-        "run",
-        str(inputs),
-        "-o",
-        str(out),
-        "--base-url",
-        url,
-        "--model",
-        MODEL_NAME,
-        "--mode",
-        "llama_json",
-        "--concurrency",
-        str(concurrency),
-        "--no-cache",
-    ]
-    subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    return json.loads((out / "summary.json").read_text(encoding="utf-8"))
 
 
 def service_env(work: Path) -> dict[str, str]:
@@ -96,7 +72,15 @@ def job_vs_cli(
     each_once = True
     with StubEndpoint(answer_from_recordings, delay_s=latency) as stub:
         for turn in range(rounds):
-            summary = run_cli(inputs, work / f"cli-{concurrency}-{turn}", stub.base_url, concurrency, work)
+            summary, _ = run_cli(
+                inputs,
+                work / f"cli-{concurrency}-{turn}",
+                stub.base_url,
+                work / "cache-cli",
+                "--concurrency",
+                str(concurrency),
+                "--no-cache",
+            )
             cli.append((summary["articles"]["ok"] / summary["wall_time_s"], summary["articles"]["ok"]))
             args = ("--concurrency", str(concurrency), "--no-cache", "--max-queued", str(len(records)))
             server = ServiceProcess(work / f"data-{concurrency}-{turn}", stub.base_url, *args, env=service_env(work))

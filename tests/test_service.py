@@ -19,7 +19,6 @@ from typing import Any
 import httpx
 import jsonschema
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from extractor.articles import load
 from extractor.backends.weights import MODEL_NAME
@@ -29,7 +28,7 @@ from extractor.pipeline import Extractor
 
 from .conftest import FIXTURES
 from .support.openai_stub import StubEndpoint
-from .support.recorded import answer_from_recordings, seed_variations
+from .support.recorded import answer_from_recordings, recorded_answers, seed_variations
 from .support.service_process import ServiceProcess
 
 pytest.importorskip("fastapi", reason="the service needs the serve extra")
@@ -47,16 +46,10 @@ def answer(request: dict[str, Any]) -> dict[str, Any]:
     """Recorded answers; not-JSON (every time, re-asks too) for an article marked unanswerable."""
     system = next((m["content"] for m in request["messages"] if m["role"] == "system"), "")
     if UNANSWERABLE in system:
-        completion = json.loads(json.dumps(next(iter(_any_answer()))))
+        completion = json.loads(json.dumps(next(iter(recorded_answers().values()))))
         completion["choices"][0]["message"]["content"] = "this is not JSON"
         return completion
     return answer_from_recordings(request)
-
-
-def _any_answer() -> Iterator[dict[str, Any]]:
-    from .support.recorded import recorded_answers
-
-    yield from recorded_answers().values()
 
 
 def payload(article: Article) -> dict[str, Any]:
@@ -361,6 +354,8 @@ def test_the_openapi_document_lists_every_route(client: httpx.Client) -> None:
 
 
 def test_metrics_count_requests_latency_tokens_cache_hits_jobs_and_queue(client: httpx.Client) -> None:
+    from prometheus_client.parser import text_string_to_metric_families
+
     article = {"text": SEED[1].text + "（指标）"}
     first, second = (client.post("/v1/extract", json=article) for _ in range(2))
     assert first.status_code == second.status_code == 200
