@@ -311,7 +311,10 @@ def create_app(settings: ServiceSettings, *, on_fatal: Callable[[str], None] | N
                 return _problem(503, detail, headers={**location, "Retry-After": "5"}, job_id=job.id)
             detail = f"not finished within {settings.sync_timeout_s:g} s; it goes on as job {job.id}"
             return _problem(504, detail, headers=location, job_id=job.id)
-        row = job.finished.result()
+        try:
+            row = job.finished.result()
+        except Exception as error:  # the job could not be written to the store
+            return _problem(500, f"the job could not be stored: {error}", job_id=job.id)
         outcome = job.last_outcome
         if row.state == "cancelled" or outcome is None:
             return _problem(409, f"job {job.id} was cancelled", headers=location, job_id=job.id)

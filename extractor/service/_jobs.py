@@ -231,7 +231,8 @@ class JobQueue:
         return max(1, min(300, math.ceil(excess / rate)))
 
     async def submit(self, job_id: str, articles: Sequence[str], kind: str) -> ActiveJob:
-        """A new job of ``articles`` (Article JSON, in order), durable before it is queued."""
+        """A new job of ``articles`` (Article JSON, in order); a batch job is durable before
+        this returns, a sync job's record is written while its article is extracted."""
         if not self._accepting:
             raise NotAccepting("the service is shutting down and takes no new work")
         count = len(articles)
@@ -244,18 +245,46 @@ class JobQueue:
                 self._retry_after(excess),
             )
         self._queued += count  # held while the job is written, so two requests cannot both fit
-        try:
-            row = await self.store.create_job(job_id, kind, articles)
-        except BaseException:
-            self._queued -= count
-            raise
-        job = ActiveJob(id=row.id, kind=kind, total=count, created_at=row.created_at, undispatched=count)
+        created_at = time.time()
+        stored = asyncio.ensure_future(self.store.create_job(job_id, kind, articles, created_at))
+        job = ActiveJob(id=job_id, kind=kind, total=count, created_at=created_at, undispatched=count)
+        if kind == "sync":
+            # its caller waits for the answer anyway, so its article goes out while the job
+            # is written: the store's one thread writes the job before any outcome of it
+            job.buffer.extend(enumerate(articles))
+            job.cursor = count - 1
+            stored.add_done_callback(lambda done: self._unstored(job, done))
+        else:
+            try:
+                await stored  # durable before the client hears 202
+            except BaseException:
+                self._queued -= count
+                raise
         self.job_states["queued"] += 1
+        self._jobs[job.id] = job
+        self._turns.append(job)
         async with self._changed:
-            self._jobs[job.id] = job
-            self._turns.append(job)
             self._changed.notify_all()
         return job
+
+    def _unstored(self, job: ActiveJob, stored: asyncio.Future[JobRow]) -> None:
+        """A sync job whose record could not be written is dropped; its caller hears why."""
+        error = None if stored.cancelled() else stored.exception()
+        if error is None or job.closing:
+            return
+        log.error("could not write job %s to the store: %s", job.id, error)
+        job.closing = True
+        with contextlib.suppress(ValueError):
+            self._turns.remove(job)
+        self._queued -= job.undispatched
+        job.undispatched = 0
+        job.buffer.clear()
+        for task in job.running.values():
+            task.cancel()
+        self._jobs.pop(job.id, None)
+        self.job_states[job.state] -= 1
+        if not job.finished.done():
+            job.finished.set_exception(error)
 
     def active(self, job_id: str) -> ActiveJob | None:
         return self._jobs.get(job_id)

@@ -111,7 +111,7 @@ class JobStore:
         self.path = path
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="job-store")
         self._db: sqlite3.Connection | None = None
-        self._queued: list[tuple[Outcome, asyncio.Future[Recorded]]] = []
+        self._unwritten: list[tuple[Outcome, asyncio.Future[Recorded]]] = []
         self._flushing: asyncio.Task[None] | None = None
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
@@ -149,12 +149,15 @@ class JobStore:
 
     # -- jobs ------------------------------------------------------------------------
 
-    async def create_job(self, job_id: str, kind: str, articles: Sequence[str]) -> JobRow:
-        """A new queued job whose items are ``articles`` (JSON), in order, in one transaction."""
-        return await self._run(self._create_job, job_id, kind, articles)
+    async def create_job(
+        self, job_id: str, kind: str, articles: Sequence[str], created_at: float | None = None
+    ) -> JobRow:
+        """A new queued job whose items are ``articles`` (JSON), in order, in one transaction.
 
-    def _create_job(self, job_id: str, kind: str, articles: Sequence[str]) -> JobRow:
-        now = time.time()
+        Written before anything asked of the store after this call (one thread, in order)."""
+        return await self._run(self._create_job, job_id, kind, articles, created_at or time.time())
+
+    def _create_job(self, job_id: str, kind: str, articles: Sequence[str], now: float) -> JobRow:
         with _transaction(self.db):
             self.db.execute(
                 "INSERT INTO jobs (id, kind, state, total, created_at) VALUES (?, ?, 'queued', ?, ?)",
@@ -275,7 +278,7 @@ class JobStore:
     async def record(self, outcome: Outcome) -> Recorded:
         """Make ``outcome`` durable (and close its job when it is the last)."""
         future: asyncio.Future[Recorded] = asyncio.get_running_loop().create_future()
-        self._queued.append((outcome, future))
+        self._unwritten.append((outcome, future))
         if self._flushing is None:
             self._flushing = asyncio.create_task(self._flush())
         # the write goes on even if the waiter is cancelled: it was finished work
@@ -283,8 +286,8 @@ class JobStore:
 
     async def _flush(self) -> None:
         try:
-            while self._queued:
-                batch, self._queued = self._queued, []
+            while self._unwritten:
+                batch, self._unwritten = self._unwritten, []
                 try:
                     applied = await self._run(self._write_outcomes, [outcome for outcome, _ in batch])
                 except Exception as error:
