@@ -195,6 +195,7 @@ def main() -> None:
     parser.add_argument("--client-articles", type=int, default=320)
     parser.add_argument("--write-readme", action="store_true")
     args = parser.parse_args()
+    load_at_start = os.getloadavg()[0]  # other work on the machine shows as noise in every row
     ms = f"{args.latency * 1000:.0f} ms"
     lines = [
         f"Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; the stub answers every request after "
@@ -234,6 +235,8 @@ def main() -> None:
             f"no 5xx, every article answered | {row['server_errors']} 5xx, "
             f"{row['answered'] / row['articles']:.2f} answered |"
         )
+    load_at_end = os.getloadavg()[0]
+    lines[0] += f" Load average (1 min) {load_at_start:.1f} at the start, {load_at_end:.1f} at the end."
     report("service", "\n".join(lines), write=args.write_readme)
 
 
