@@ -130,7 +130,7 @@ def servers(
     slow = ServiceProcess(
         root / "slow-data",
         slow_stub.base_url,
-        *("--concurrency", "1", "--max-queued", "50", "--sync-timeout", "1", "--no-cache"),
+        *("--concurrency", "1", "--max-queued", "50", "--sync-timeout", "2.5", "--no-cache"),
         env={"EXTRACTOR_CACHE_DIR": str(root / "slow-cache"), "EXTRACTOR_MAX_ATTEMPTS": "1"},
     )
     with contract.launch(), slow.launch():
@@ -432,7 +432,7 @@ def test_a_full_queue_answers_429_with_retry_after_and_cancel_frees_it(slow: htt
 def test_past_the_sync_timeout_504_names_the_job_that_finishes_the_work(
     slow: httpx.Client, slow_stub: StubEndpoint
 ) -> None:
-    slow_stub.delay_s = 1.5
+    slow_stub.delay_s = 3.0
     response = slow.post("/v1/extract", json=seed_variations(501)[500])
     assert response.status_code == 504
     job_id = response.json()["job_id"]
@@ -497,7 +497,7 @@ def test_sigterm_then_kill_9_mid_job_and_restarts_finish_every_article_exactly_o
                 time.sleep(0.05)
                 began = time.monotonic()
                 assert first.terminate() == 0
-                assert time.monotonic() - began < 10
+                assert time.monotonic() - began < 20  # the drain is 5 s: it did not hang
                 sync.join(timeout=10)
         finally:
             first.kill()
