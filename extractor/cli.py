@@ -1,4 +1,4 @@
-"""``extractor``: run a batch, evaluate, show, view, check the setup, write the schema."""
+"""``extractor``: run a batch, serve, evaluate, show, view, check the setup, write the schema."""
 
 from __future__ import annotations
 
@@ -225,6 +225,60 @@ def _print_summary(summary: dict[str, Any], outdir: Path) -> None:
         where = f"{outdir / 'errors.jsonl'}" + (f"  ({by_stage})" if by_stage else "")
         out.print(f"[yellow]failures[/]: {escape(where)}", soft_wrap=True)
     out.print(f"report: extractor view {outdir}", soft_wrap=True)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="port to listen on")] = 8000,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="where jobs and results are kept (SQLite); default: the cache dir's service/")
+    ] = None,
+    concurrency: Annotated[
+        int, typer.Option(min=1, max=512, help="articles in flight at once, and requests on the wire at most")
+    ] = 4,
+    sync_timeout: Annotated[
+        float, typer.Option(min=0.1, help="seconds POST /v1/extract waits before answering 504 with its job id")
+    ] = 120.0,
+    max_body_mb: Annotated[float, typer.Option(min=0.001, help="largest request body, in MB (413 above)")] = 20.0,
+    max_queued: Annotated[int, typer.Option(min=1, help="articles that may wait over all jobs (429 above)")] = 10_000,
+    drain_timeout: Annotated[
+        float, typer.Option(min=0, help="on SIGTERM, seconds articles in flight get to finish")
+    ] = 10.0,
+    keep_days: Annotated[
+        float, typer.Option(min=0, help="days finished jobs and their results are kept (0: forever)")
+    ] = 7.0,
+    model: Annotated[str | None, typer.Option(help="model name at the endpoint")] = None,
+    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint; default: embedded model")] = None,
+    mode: Annotated[str | None, typer.Option(help=" | ".join(MODES))] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="ignore and do not fill the cache")] = False,
+    timeout: Annotated[
+        float | None, typer.Option(help="seconds for one model request, from sending it to the answer's last byte")
+    ] = None,
+) -> None:
+    """Serve extraction over HTTP (needs the `serve` extra); EXTRACTOR_API_KEYS turns on auth."""
+    config = _config(base_url=base_url, model=model, mode=mode, cache=False if no_cache else None, timeout_s=timeout)
+    try:
+        from .service import ServiceSettings
+        from .service import serve as run_service
+    except ImportError as error:
+        err.print(f"[red]error[/]: the service needs the serve extra ({error.name} is missing): pip install '.[serve]'")
+        raise typer.Exit(2) from None
+    settings = ServiceSettings.build(
+        config=config,
+        host=host,
+        port=port,
+        data_dir=data_dir,
+        concurrency=concurrency,
+        sync_timeout_s=sync_timeout,
+        max_body_bytes=int(max_body_mb * 1024 * 1024),
+        max_queued=max_queued,
+        drain_timeout_s=drain_timeout,
+        keep_days=keep_days,
+    )
+    logging.getLogger("extractor.service").setLevel(logging.INFO)
+    _settle_heap()
+    raise typer.Exit(run_service(settings))
 
 
 @app.command("eval")

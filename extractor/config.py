@@ -66,6 +66,10 @@ _RULES: dict[str, tuple[Callable[[object], bool], str]] = {
     "threads": (lambda v: _whole(v) and v >= 1, "a whole number of at least 1"),
     "draft_tokens": (lambda v: _whole(v) and v >= 0, "a whole number, 0 or more (0: no drafts)"),
     "grammar_first": (lambda v: isinstance(v, bool), "true or false (also 1/0, yes/no, on/off)"),
+    "service_keys": (
+        lambda v: isinstance(v, tuple) and all(isinstance(k, str) and k and k == k.strip() for k in v),
+        "API keys separated by commas",
+    ),
 }
 
 # setting -> environment variables, first found wins
@@ -81,6 +85,7 @@ ENVIRONMENT: dict[str, tuple[str, ...]] = {
     "threads": ("EXTRACTOR_THREADS",),
     "draft_tokens": ("EXTRACTOR_DRAFT_TOKENS",),
     "grammar_first": ("EXTRACTOR_GRAMMAR_FIRST",),
+    "service_keys": ("EXTRACTOR_API_KEYS",),
 }
 
 
@@ -110,6 +115,7 @@ _PARSERS: dict[str, Callable[[str], object]] = {
     "threads": int,
     "draft_tokens": int,
     "grammar_first": _flag,
+    "service_keys": lambda raw: tuple(key.strip() for key in raw.split(",") if key.strip()),
 }
 
 
@@ -135,6 +141,9 @@ class Config:
     (0 turns speculative decoding off); ``grammar_first=False`` makes it check every
     candidate token against the grammar, as stock llama.cpp does (the speed benchmark's
     baseline; the chosen token is the same).
+
+    ``service_keys`` are the keys a client of ``extractor serve`` must send (none: the
+    service asks for none); never shown, like ``api_key``.
     """
 
     base_url: str | None = None
@@ -159,6 +168,7 @@ class Config:
     threads: int | None = None
     draft_tokens: int = 4  # copy drafts make an article ~1.2x faster (bench/embedded_speed.py)
     grammar_first: bool = True
+    service_keys: tuple[str, ...] = field(default=(), repr=False)
 
     def __post_init__(self) -> None:
         for setting in fields(self):
