@@ -1,0 +1,349 @@
+"""The export's tables, built by SQL over the working store once names are resolved.
+
+Order of work: scan (``_scan``) → drop superseded lines → read name statistics →
+resolve (``_resolve``) → load the name map → the tables below. Every table is ordered
+by its content (never by line order), so the same facts give the same tables.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from ._resolve import Link, Node, Resolution
+from ._store import Store
+
+TABLES = (
+    "entities",
+    "aliases",
+    "mentions",
+    "metrics",
+    "regulatory_actions",
+    "products",
+    "articles",
+    "conflicts",
+    "series",
+    "merge_refusals",
+    "problems",
+)
+
+
+def drop_superseded(store: Store) -> int:
+    """An article that appears on several lines (runs appended by hand) keeps its last line."""
+    con = store.con
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE latest AS SELECT article_id, max(line) AS line FROM stg_articles GROUP BY 1"
+    )
+    superseded = con.execute(
+        "SELECT a.line, a.article_id, l.line FROM stg_articles a JOIN latest l USING (article_id) "
+        "WHERE a.line <> l.line ORDER BY a.line"
+    ).fetchall()
+    for line, article, kept in superseded:
+        store.add(
+            "stg_problems", (line, article, "line", f"article appears again at line {kept}: this line is replaced")
+        )
+    store.flush("stg_problems")
+    if superseded:
+        for table in ("stg_articles", "stg_names", "stg_links", "stg_metrics", "stg_actions", "stg_products"):
+            con.execute(f"DELETE FROM {table} WHERE line NOT IN (SELECT line FROM latest)")
+    return len(superseded)
+
+
+def name_statistics(store: Store) -> dict[str, Node]:
+    """One ``Node`` per distinct key: forms, kinds, types, countries, article counts."""
+    nodes: dict[str, Node] = {}
+    for key, articles, primary in store.con.execute(
+        "SELECT key, count(DISTINCT article_id), "
+        "count(DISTINCT article_id) FILTER (WHERE role IN ('institution', 'product')) FROM stg_names GROUP BY key"
+    ).fetchall():
+        nodes[key] = Node(key, articles=articles, primary=primary)
+    for key, form, kind, type_, country, articles in store.con.execute(
+        "SELECT key, form, kind, type, country, count(DISTINCT article_id) FROM stg_names GROUP BY ALL"
+    ).fetchall():
+        node = nodes[key]
+        node.forms[form] += articles
+        if kind:
+            node.kinds[kind] += articles
+        if type_:
+            node.types[type_] += articles
+        if country:
+            node.countries[country] += articles
+    return nodes
+
+
+def links(store: Store) -> list[Link]:
+    rows = store.con.execute(
+        "SELECT rule, a_key, b_key, list(DISTINCT article_id ORDER BY article_id), min(evidence_text) "
+        "FROM stg_links GROUP BY rule, a_key, b_key"
+    ).fetchall()
+    return [Link(rule, a, b, tuple(articles), evidence or "") for rule, a, b, articles, evidence in rows]
+
+
+def colisted(store: Store, keys: set[str]) -> set[frozenset[str]]:
+    """Pairs of ``keys`` that one article lists as two institutions or two products."""
+    if not keys:
+        return set()
+    store.load_arrow("candidate_keys", pa.table({"key": sorted(keys)}))
+    rows = store.con.execute(
+        "WITH listed AS (SELECT DISTINCT article_id, key FROM stg_names "
+        "  WHERE role IN ('institution', 'product') AND key IN (SELECT key FROM candidate_keys)) "
+        "SELECT DISTINCT a.key, b.key FROM listed a JOIN listed b ON a.article_id = b.article_id AND a.key < b.key"
+    ).fetchall()
+    return {frozenset(row) for row in rows}
+
+
+def load_resolution(store: Store, resolution: Resolution) -> None:
+    names = sorted(resolution.names.values(), key=lambda row: row.key)
+    store.load_arrow(
+        "name_map",
+        pa.table(
+            {
+                "key": [r.key for r in names],
+                "entity_id": [r.entity_id for r in names],
+                "merged_by": [r.merged_by for r in names],
+                "via": [r.via for r in names],
+                "detail": [r.detail for r in names],
+            }
+        ),
+    )
+    overrides = resolution.overrides
+    store.load_arrow(
+        "overrides",
+        pa.table(
+            {
+                "article_id": pa.array([o.article_id for o in overrides], pa.string()),
+                "key": pa.array([o.key for o in overrides], pa.string()),
+                "entity_id": pa.array([o.entity_id for o in overrides], pa.string()),
+                "merged_by": pa.array([o.merged_by for o in overrides], pa.string()),
+                "detail": pa.array([o.detail for o in overrides], pa.string()),
+            }
+        ),
+    )
+    entities = sorted(resolution.entities.values(), key=lambda e: e.entity_id)
+    store.load_arrow(
+        "resolved",
+        pa.table({"entity_id": [e.entity_id for e in entities], "name": [e.name for e in entities]}),
+    )
+    refusals = sorted(set(resolution.refusals), key=lambda r: (r.name, r.candidate, r.rule, r.reason))
+    store.load_arrow(
+        "merge_refusals",
+        pa.table(
+            {
+                "name": pa.array([r.name for r in refusals], pa.string()),
+                "candidate": pa.array([r.candidate for r in refusals], pa.string()),
+                "rule": pa.array([r.rule for r in refusals], pa.string()),
+                "reason": pa.array([r.reason for r in refusals], pa.string()),
+            }
+        ),
+    )
+
+
+def _resolved(alias: str, key: str, article: str = "t.article_id") -> str:
+    """SQL joins that resolve ``key`` in an article: its override there, else the name map."""
+    return (
+        f"LEFT JOIN overrides o_{alias} ON o_{alias}.article_id = {article} AND o_{alias}.key = {key} "
+        f"LEFT JOIN name_map n_{alias} ON n_{alias}.key = {key} "
+    )
+
+
+def _id(alias: str) -> str:
+    return f"coalesce(o_{alias}.entity_id, n_{alias}.entity_id)"
+
+
+MERGED_BY = (
+    "CASE WHEN o_x.entity_id IS NOT NULL THEN o_x.merged_by "
+    "WHEN n_x.merged_by = 'canonical' AND t.form <> r.name THEN 'normalised' ELSE n_x.merged_by END"
+)
+
+
+def build_tables(store: Store, resolution: Resolution) -> None:
+    con = store.con
+    con.execute(
+        "CREATE OR REPLACE TABLE mentions AS "
+        f"SELECT {_id('x')} AS entity_id, t.article_id, t.form AS name, t.role, {MERGED_BY} AS merged_by, "
+        "t.name_start, t.name_end, t.evidence_text, t.evidence_start, t.evidence_end "
+        "FROM (SELECT *, row_number() OVER (PARTITION BY article_id, key, form, role "
+        "      ORDER BY fact_index, name_start NULLS LAST) AS rn FROM stg_names) t "
+        f"{_resolved('x', 't.key')} "
+        f"JOIN resolved r ON r.entity_id = {_id('x')} "
+        "WHERE t.rn = 1 ORDER BY entity_id, t.article_id, t.name_start NULLS LAST, t.role, name"
+    )
+    con.execute(
+        "CREATE OR REPLACE TABLE aliases AS "
+        f"SELECT {_id('x')} AS entity_id, t.form AS alias, {MERGED_BY} AS merged_by, "
+        "CASE WHEN o_x.entity_id IS NULL THEN n_x.via END AS via, coalesce(o_x.detail, n_x.detail) AS detail, "
+        "CASE WHEN o_x.entity_id IS NULL THEN 'all' ELSE 'article' END AS scope, "
+        "count(DISTINCT t.article_id)::INTEGER AS articles "
+        f"FROM stg_names t {_resolved('x', 't.key')} JOIN resolved r ON r.entity_id = {_id('x')} "
+        "GROUP BY ALL ORDER BY entity_id, alias, scope"
+    )
+    _entities(store, resolution)
+    con.execute(
+        "CREATE OR REPLACE TABLE metrics AS "
+        f"SELECT {_id('s')} AS entity_id, t.subject, t.metric, t.name, t.value, t.value_max, t.unit, t.raw, "
+        "t.qualifier, t.period_start, t.period_end, t.period_text, t.article_id, a.source, a.published_at, "
+        "t.evidence_text, t.evidence_start, t.evidence_end, t.evidence_count, t.fact_index, "
+        "a.model, a.prompt_version, a.extractor_version "
+        f"FROM stg_metrics t JOIN stg_articles a USING (article_id) {_resolved('s', 't.subject_key')} "
+        "ORDER BY a.published_at NULLS LAST, t.article_id, t.fact_index"
+    )
+    con.execute(
+        "CREATE OR REPLACE TABLE regulatory_actions AS "
+        f"SELECT t.regulator, {_id('r')} AS regulator_id, t.target, {_id('g')} AS target_id, t.action, t.summary, "
+        "t.amount, t.currency, t.date, t.date_start, t.date_end, t.reasons, t.article_id, a.source, "
+        "a.published_at, t.evidence_text, t.evidence_start, t.evidence_end, t.evidence_count, t.fact_index "
+        "FROM stg_actions t JOIN stg_articles a USING (article_id) "
+        f"{_resolved('r', 't.regulator_key')} {_resolved('g', 't.target_key')} "
+        "ORDER BY a.published_at NULLS LAST, t.article_id, t.fact_index"
+    )
+    con.execute(
+        "CREATE OR REPLACE TABLE products AS "
+        "WITH owners AS (SELECT article_id, a_key AS key, min(b_key) AS owner_key FROM stg_links "
+        "  WHERE rule = 'qixia' GROUP BY ALL) "
+        f"SELECT {_id('p')} AS entity_id, t.name, t.provider, coalesce({_id('v')}, {_id('q')}) AS provider_id, "
+        f"CASE WHEN {_id('v')} IS NOT NULL THEN 'provider_field' WHEN {_id('q')} IS NOT NULL THEN 'qixia' END "
+        "AS provider_by, t.type, t.launched, t.launched_start, t.annual_rate_min, t.annual_rate_max, "
+        "t.credit_limit_min, t.credit_limit_max, t.max_term_months, t.features, t.article_id, a.source, "
+        "a.published_at, t.evidence_text, t.evidence_start, t.evidence_end, t.evidence_count, t.fact_index "
+        "FROM stg_products t JOIN stg_articles a USING (article_id) "
+        "LEFT JOIN owners w ON w.article_id = t.article_id AND w.key = t.key "
+        f"{_resolved('p', 't.key')} {_resolved('v', 't.provider_key')} {_resolved('q', 'w.owner_key')} "
+        "ORDER BY a.published_at NULLS LAST, t.article_id, t.fact_index"
+    )
+    con.execute(
+        "CREATE OR REPLACE TABLE articles AS "
+        "SELECT article_id, title, source, published_at, published_at_text, language, origin_path, origin_index, "
+        "model, provider, prompt_version, extractor_version, extracted_at, institutions, metrics, "
+        "regulatory_actions, products, warnings, text, line "
+        "FROM stg_articles ORDER BY published_at NULLS LAST, article_id"
+    )
+    con.execute(f"CREATE OR REPLACE TABLE conflicts AS {CONFLICTS_SQL}")
+    con.execute(f"CREATE OR REPLACE VIEW series AS {SERIES_SQL}")
+    con.execute("CREATE OR REPLACE TABLE problems AS SELECT * FROM stg_problems ORDER BY line, location, message")
+
+
+def _entities(store: Store, resolution: Resolution) -> None:
+    """Entities that some article names, and those they point to (owners, successors)."""
+    con = store.con
+    counts = {
+        entity: (articles, mentions, sorted(forms))
+        for entity, articles, mentions, forms in con.execute(
+            "SELECT entity_id, count(DISTINCT article_id), count(*), list(DISTINCT name) FROM mentions GROUP BY 1"
+        ).fetchall()
+    }
+    entities = resolution.entities
+    keep = set(counts)
+    todo = list(keep)
+    while todo:
+        entity = entities[todo.pop()]
+        for related in (entity.parent_id, entity.successor_id):
+            if related is not None and related not in keep:
+                keep.add(related)
+                todo.append(related)
+    rows = sorted((entities[e] for e in keep), key=lambda e: e.entity_id)
+
+    def top(entity_id: str) -> str:
+        seen = {entity_id}
+        while (parent := entities[entity_id].parent_id) is not None and parent not in seen:
+            seen.add(parent)
+            entity_id = parent
+        return entity_id
+
+    def name(entity_id: str | None) -> str | None:
+        return entities[entity_id].name if entity_id is not None else None
+
+    groups = [top(e.entity_id) for e in rows]
+    data = {
+        "entity_id": [e.entity_id for e in rows],
+        "name": [e.name for e in rows],
+        "kind": [e.kind for e in rows],
+        "type": [e.type for e in rows],
+        "aliases": pa.array([counts.get(e.entity_id, (0, 0, []))[2] for e in rows], pa.list_(pa.string())),
+        "parent_id": pa.array([e.parent_id for e in rows], pa.string()),
+        "parent": pa.array([name(e.parent_id) for e in rows], pa.string()),
+        "parent_by": pa.array([e.parent_by for e in rows], pa.string()),
+        "parent_detail": pa.array([e.parent_detail for e in rows], pa.string()),
+        "group_id": groups,
+        "group_name": [name(g) for g in groups],
+        "successor_id": pa.array([e.successor_id for e in rows], pa.string()),
+        "successor": pa.array([name(e.successor_id) for e in rows], pa.string()),
+        "country": pa.array([e.country for e in rows], pa.string()),
+        "seed": [e.seed for e in rows],
+        "articles": pa.array([counts.get(e.entity_id, (0, 0, []))[0] for e in rows], pa.int32()),
+        "mentions": pa.array([counts.get(e.entity_id, (0, 0, []))[1] for e in rows], pa.int32()),
+    }
+    store.load_arrow("entities", pa.table(data))
+
+
+# Figures about the same entity, metric and period (and unit) that differ. Metrics of
+# kind ``other`` and figures without a period are not comparable and are left out.
+CONFLICTS_SQL = """
+WITH reported AS (
+    SELECT entity_id, metric, period_start, period_end, unit, value, value_max,
+           count(DISTINCT article_id)::INTEGER AS articles,
+           arg_min(article_id, (published_at, article_id, fact_index)) AS article_id,
+           arg_min(raw, (published_at, article_id, fact_index)) AS raw,
+           arg_min(qualifier, (published_at, article_id, fact_index)) AS qualifier,
+           arg_min(evidence_text, (published_at, article_id, fact_index)) AS evidence_text,
+           arg_min(evidence_start, (published_at, article_id, fact_index)) AS evidence_start,
+           arg_min(evidence_end, (published_at, article_id, fact_index)) AS evidence_end
+    FROM metrics
+    WHERE entity_id IS NOT NULL AND metric <> 'other' AND period_end IS NOT NULL
+    GROUP BY entity_id, metric, period_start, period_end, unit, value, value_max
+)
+SELECT a.entity_id, e.name AS entity, a.metric, a.period_start, a.period_end, a.unit,
+       a.value AS value_a, a.value_max AS value_max_a, a.articles AS articles_a, a.article_id AS article_a,
+       a.raw AS raw_a, a.qualifier AS qualifier_a, a.evidence_text AS evidence_text_a,
+       a.evidence_start AS evidence_start_a, a.evidence_end AS evidence_end_a,
+       b.value AS value_b, b.value_max AS value_max_b, b.articles AS articles_b, b.article_id AS article_b,
+       b.raw AS raw_b, b.qualifier AS qualifier_b, b.evidence_text AS evidence_text_b,
+       b.evidence_start AS evidence_start_b, b.evidence_end AS evidence_end_b
+FROM reported a
+JOIN reported b
+  ON a.entity_id = b.entity_id AND a.metric = b.metric AND a.unit = b.unit
+ AND a.period_start IS NOT DISTINCT FROM b.period_start AND a.period_end = b.period_end
+ AND (a.value < b.value OR (a.value = b.value AND coalesce(a.value_max, -1e308) < coalesce(b.value_max, -1e308)))
+JOIN entities e ON e.entity_id = a.entity_id
+ORDER BY a.entity_id, a.metric, a.period_end, a.period_start, a.unit, a.value, b.value
+"""
+
+# One row per entity, metric, period and unit: the value most articles report (ties:
+# the most recently published), how many report it, and whether others disagree.
+SERIES_SQL = """
+WITH reported AS (
+    SELECT entity_id, metric, period_start, period_end, unit, value, value_max,
+           count(DISTINCT article_id) AS articles, max(published_at) AS latest,
+           list(DISTINCT article_id ORDER BY article_id) AS article_ids
+    FROM metrics
+    WHERE entity_id IS NOT NULL AND metric <> 'other' AND period_end IS NOT NULL
+    GROUP BY entity_id, metric, period_start, period_end, unit, value, value_max
+), ranked AS (
+    SELECT *,
+           row_number() OVER w AS rank,
+           count(*) OVER (PARTITION BY entity_id, metric, period_start, period_end, unit) AS values_reported
+    FROM reported
+    WINDOW w AS (PARTITION BY entity_id, metric, period_start, period_end, unit
+                 ORDER BY articles DESC, latest DESC NULLS LAST, value, value_max NULLS FIRST)
+), reporting AS (
+    SELECT entity_id, metric, period_start, period_end, unit, count(DISTINCT article_id) AS articles_reporting
+    FROM metrics
+    WHERE entity_id IS NOT NULL AND metric <> 'other' AND period_end IS NOT NULL
+    GROUP BY entity_id, metric, period_start, period_end, unit
+)
+SELECT r.entity_id, e.name AS entity, r.metric, r.period_start, r.period_end, r.unit, r.value, r.value_max,
+       r.articles::INTEGER AS articles, p.articles_reporting::INTEGER AS articles_reporting,
+       r.values_reported::INTEGER AS values_reported, r.values_reported > 1 AS disputed, r.article_ids
+FROM ranked r
+JOIN reporting p
+  ON p.entity_id = r.entity_id AND p.metric = r.metric AND p.unit = r.unit AND p.period_end = r.period_end
+ AND p.period_start IS NOT DISTINCT FROM r.period_start
+JOIN entities e ON e.entity_id = r.entity_id
+WHERE r.rank = 1
+ORDER BY r.entity_id, r.metric, r.period_end, r.period_start, r.unit
+"""
+
+
+def table_rows(store: Store) -> dict[str, int]:
+    rows = {}
+    for table in TABLES:
+        rows[table] = store.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
+    return rows
