@@ -90,6 +90,12 @@ def name_key(name: str) -> str:
     return text
 
 
+@lru_cache(maxsize=200_000)
+def is_plain(form: str) -> bool:
+    """Written in simplified characters and half-width letters already (preferred for display)."""
+    return _T2S.convert(unicodedata.normalize("NFKC", form)) == form
+
+
 def is_generic(key: str) -> bool:
     """A word for a kind of institution (银行, 监管), an indefinite one (某银行), or too short."""
     return not key or key in GENERIC or key.startswith("某") or len(key) < 2 or key.isdigit()

@@ -33,7 +33,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from ._names import REGIONS, is_generic, name_key, strip_region
+from ._names import REGIONS, is_generic, is_plain, name_key, strip_region
 from ._seed import SeedEntry
 
 # the institution itself: 微众 + 银行 is 微众银行, 蚂蚁 + 集团 is 蚂蚁集团
@@ -113,7 +113,7 @@ class Node:
     @property
     def display(self) -> str:
         if self.forms:
-            return min(self.forms, key=lambda form: (-self.forms[form], -len(form), form))
+            return min(self.forms, key=lambda form: (-self.forms[form], not is_plain(form), len(form), form))
         return self.label or self.key
 
 
@@ -245,6 +245,7 @@ class Resolver:
                 node.label = node.label or name
         self.clusters = _Clusters(sorted(nodes))
         self._colisted: set[frozenset[str]] = set()
+        self._alias_side: set[str] = set()  # keys merged as someone's declared short or former name
 
     # -- constraints -------------------------------------------------------------------
 
@@ -286,13 +287,13 @@ class Resolver:
             return f"types of different families ({family_left}, {family_right})"
         for x in left:
             for y in right:
+                if frozenset((x, y)) in self._colisted:
+                    return f"an article lists {self._show(x)} and {self._show(y)} as two"
                 if x in y or y in x:
                     continue
                 for word in LICENCE_WORDS:
                     if x.endswith(word) and y.endswith(word):
                         return f"two different names of the same licence ({self._show(x)}, {self._show(y)})"
-                if frozenset((x, y)) in self._colisted:
-                    return f"an article lists {self._show(x)} and {self._show(y)} as two"
         return None
 
     def _show(self, key: str) -> str:
@@ -346,6 +347,7 @@ class Resolver:
                 detail = f"{rule} in {len(link.articles)} article(s): {link.evidence}"
                 if reason is None:
                     self.clusters.union(link.a, link.b, rule, detail)
+                    self._alias_side.add(link.a)
                 elif rule != "aliases_field" or self.can_join(link.a, link.b) is None:
                     for article in link.articles:
                         self.overrides.append((article, link.a, link.b, rule, f"{detail} (this article only)"))
@@ -448,9 +450,7 @@ class Resolver:
             name, kind, type_, country = seed.name, "institution", seed.type, seed.country
         else:
             kind = self._kind(members) or "institution"
-            # the fullest name of an institution (中国工商银行 over 工商银行); a product's brand
-            length = -1 if kind == "institution" else 1
-            best = min(nodes, key=lambda n: (-n.primary, -n.articles, length * len(n.display), n.key))
+            best = min(nodes, key=lambda n: self._rank(n, kind))
             name = best.display
             types: Counter[str] = Counter()
             countries: Counter[str] = Counter()
@@ -461,6 +461,13 @@ class Resolver:
             type_ = min(specific, key=lambda t: (-specific[t], t)) if specific else "other"
             country = min(countries, key=lambda c: (-countries[c], c)) if countries else None
         return Entity(entity_id(name_key(name)), name, kind, type_, country, seed is not None, sorted(members))
+
+    def _rank(self, node: Node, kind: str) -> tuple[bool, bool, int, int, int, str]:
+        """Which name of a group is the entity's: not a declared short or former name, one
+        that an article lists, then the fullest for an institution (中国工商银行 over
+        工商银行) and the shortest for a product (its brand), then the most used."""
+        length = -len(node.display) if kind == "institution" else len(node.display)
+        return (node.key in self._alias_side, node.primary == 0, length, -node.primary, -node.articles, node.key)
 
     def _explain(self, canonical: str, members: list[str]) -> dict[str, tuple[str, str | None, str]]:
         """Each member's rule: the edge by which a walk from the canonical name reaches it."""
