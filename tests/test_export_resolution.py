@@ -7,10 +7,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-pytest.importorskip("duckdb", reason="needs the export extra")
-
 from extractor.export import Tables, export_run
 from extractor.models import (
     Article,
@@ -40,12 +36,15 @@ def make_facts(
     published_at: str = "2025-12-01",
 ) -> ArticleFacts:
     """An ArticleFacts record whose evidence is located in ``text`` (``quote`` or the name)."""
-    article = Article(id=article_id(text), title=text[:10], source="测试", published_at=published_at, language="zh",
-                      text=text)
+    article = Article(
+        id=article_id(text), title=text[:10], source="测试", published_at=published_at, language="zh", text=text
+    )
     return ArticleFacts(
         article=article,
         institutions=[
-            Institution(**{k: v for k, v in i.items() if k != "quote"}, evidence=_evidence(text, i.get("quote", i["name"])))
+            Institution(
+                **{k: v for k, v in i.items() if k != "quote"}, evidence=_evidence(text, i.get("quote", i["name"]))
+            )
             for i in institutions
         ],
         products=[
@@ -60,7 +59,13 @@ def make_facts(
             RegulatoryAction(**{k: v for k, v in a.items() if k != "quote"}, evidence=_evidence(text, a["quote"]))
             for a in actions
         ],
-        meta=Meta(model="synthetic", provider="test", prompt_version="v1", prompt_hash="0", extracted_at="2025-12-01T00:00:00+00:00"),
+        meta=Meta(
+            model="synthetic",
+            provider="test",
+            prompt_version="v1",
+            prompt_hash="0",
+            extracted_at="2025-12-01T00:00:00+00:00",
+        ),
     )
 
 
@@ -149,7 +154,9 @@ def test_aliases_field_found_in_text(tmp_path: Path) -> None:
         tmp_path,
         make_facts(
             "苏宁消费金融（苏宁消金）上调额度。",
-            institutions=[{"name": "苏宁消费金融", "type": "consumer_finance_company", "aliases": ["苏宁消金", "Suning CF"]}],
+            institutions=[
+                {"name": "苏宁消费金融", "type": "consumer_finance_company", "aliases": ["苏宁消金", "Suning CF"]}
+            ],
         ),
         make_facts("苏宁消金回应投诉。", institutions=[{"name": "苏宁消金", "type": "consumer_finance_company"}]),
     )
@@ -190,9 +197,22 @@ def test_generic_words_never_become_entities(tmp_path: Path) -> None:
         make_facts(
             "银行业整体不良率为1.5%。天津银行发布年报。",
             institutions=[bank("银行"), bank("天津银行")],
-            metrics=[{"subject": "银行", "metric": "npl_ratio", "name": "不良率", "value": 1.5, "unit": "%",
-                      "raw": "1.5%", "quote": "不良率为1.5%", "period_start": "2025-06-30", "period_end": "2025-06-30"}],
-            actions=[{"regulator": "监管", "target": "天津银行", "action": "fine", "summary": "罚款", "quote": "天津银行"}],
+            metrics=[
+                {
+                    "subject": "银行",
+                    "metric": "npl_ratio",
+                    "name": "不良率",
+                    "value": 1.5,
+                    "unit": "%",
+                    "raw": "1.5%",
+                    "quote": "不良率为1.5%",
+                    "period_start": "2025-06-30",
+                    "period_end": "2025-06-30",
+                }
+            ],
+            actions=[
+                {"regulator": "监管", "target": "天津银行", "action": "fine", "summary": "罚款", "quote": "天津银行"}
+            ],
         ),
     )
     assert [e["name"] for e in tables.entities.to_pylist()] == ["天津银行"]
@@ -230,8 +250,10 @@ def test_declared_alias_wins_over_the_seed_table_in_its_article(tmp_path: Path) 
     gets its own reading, and every other article keeps the seed table's."""
     declaring = make_facts(
         "重庆蚂蚁消费金融有限公司（以下简称“蚂蚁”）获批增资。蚂蚁表示资本金将用于业务发展。",
-        institutions=[{"name": "重庆蚂蚁消费金融有限公司", "type": "consumer_finance_company"},
-                      {"name": "蚂蚁", "type": "consumer_finance_company", "quote": "蚂蚁表示"}],
+        institutions=[
+            {"name": "重庆蚂蚁消费金融有限公司", "type": "consumer_finance_company"},
+            {"name": "蚂蚁", "type": "consumer_finance_company", "quote": "蚂蚁表示"},
+        ],
     )
     other = make_facts("蚂蚁发布可持续发展报告。", institutions=[{"name": "蚂蚁", "type": "fintech_platform"}])
     tables = run(tmp_path, declaring, other)
@@ -245,10 +267,14 @@ def test_declared_alias_wins_over_the_seed_table_in_its_article(tmp_path: Path) 
 
 def test_alias_declared_for_two_institutions_holds_only_in_each_article(tmp_path: Path) -> None:
     one = make_facts("华夏银行股份有限公司（以下简称“华夏”）发布年报。", institutions=[bank("华夏银行")])
-    two = make_facts("华夏基金管理有限公司（以下简称“华夏”）发布公告。", institutions=[{"name": "华夏基金管理有限公司"}])
+    two = make_facts(
+        "华夏基金管理有限公司（以下简称“华夏”）发布公告。", institutions=[{"name": "华夏基金管理有限公司"}]
+    )
     tables = run(tmp_path, one, two)
     assert entity_of_mention(tables, "华夏", one.article.id) == entity_named(tables, "华夏银行")["entity_id"]
-    assert entity_of_mention(tables, "华夏", two.article.id) == entity_named(tables, "华夏基金管理有限公司")["entity_id"]
+    assert (
+        entity_of_mention(tables, "华夏", two.article.id) == entity_named(tables, "华夏基金管理有限公司")["entity_id"]
+    )
     assert any(r["name"] == "华夏" and "different" in r["reason"] for r in tables.merge_refusals.to_pylist())
 
 
@@ -258,11 +284,17 @@ def test_alias_declared_for_two_institutions_holds_only_in_each_article(tmp_path
 def test_owners_from_fields_text_seed_and_names(tmp_path: Path) -> None:
     tables = run(
         tmp_path,
-        make_facts("星河科技旗下星河小贷获批增资。", institutions=[{"name": "星河科技"}, {"name": "星河小贷", "type": "microlender"}]),
+        make_facts(
+            "星河科技旗下星河小贷获批增资。",
+            institutions=[{"name": "星河科技"}, {"name": "星河小贷", "type": "microlender"}],
+        ),
         make_facts("月亮金融的股东为太阳集团。", institutions=[{"name": "月亮金融", "parent": "太阳集团"}]),
         make_facts("百度小贷发布公告。", institutions=[{"name": "百度小贷", "type": "microlender"}]),
-        make_facts("“星星贷”是星河小贷旗下的产品。", products=[{"name": "星星贷", "type": "consumer_loan"}],
-                   institutions=[{"name": "星河小贷", "type": "microlender"}]),
+        make_facts(
+            "“星星贷”是星河小贷旗下的产品。",
+            products=[{"name": "星星贷", "type": "consumer_loan"}],
+            institutions=[{"name": "星河小贷", "type": "microlender"}],
+        ),
     )
     xinghe = entity_named(tables, "星河小贷")
     assert (xinghe["parent"], xinghe["parent_by"]) == ("星河科技", "qixia")
@@ -292,7 +324,9 @@ def test_regulator_successor_from_the_seed_table(tmp_path: Path) -> None:
         make_facts(
             "银保监会对某银行罚款。",
             institutions=[{"name": "银保监会", "type": "regulator"}],
-            actions=[{"regulator": "银保监会", "target": "某银行", "action": "fine", "summary": "罚款", "quote": "罚款"}],
+            actions=[
+                {"regulator": "银保监会", "target": "某银行", "action": "fine", "summary": "罚款", "quote": "罚款"}
+            ],
         ),
     )
     old = entity_named(tables, "中国银行保险监督管理委员会")
@@ -306,22 +340,40 @@ def test_regulator_successor_from_the_seed_table(tmp_path: Path) -> None:
 
 
 def _npl(value: str, period: str = "2025-06-30") -> dict[str, Any]:
-    return {"subject": "星河银行", "metric": "npl_ratio", "name": "不良贷款率", "value": float(value), "unit": "%",
-            "raw": f"{value}%", "quote": f"不良贷款率为{value}%", "period_start": period, "period_end": period,
-            "period_text": "截至2025年6月末"}
+    return {
+        "subject": "星河银行",
+        "metric": "npl_ratio",
+        "name": "不良贷款率",
+        "value": float(value),
+        "unit": "%",
+        "raw": f"{value}%",
+        "quote": f"不良贷款率为{value}%",
+        "period_start": period,
+        "period_end": period,
+        "period_text": "截至2025年6月末",
+    }
 
 
 def test_conflict_and_agreed_series_value(tmp_path: Path) -> None:
     records = [
-        make_facts(f"截至2025年6月末,星河银行不良贷款率为{value}%。{tag}", institutions=[bank("星河银行")],
-                   metrics=[_npl(value)], published_at=day)
+        make_facts(
+            f"截至2025年6月末,星河银行不良贷款率为{value}%。{tag}",
+            institutions=[bank("星河银行")],
+            metrics=[_npl(value)],
+            published_at=day,
+        )
         for value, tag, day in (("1.5", "甲", "2025-08-01"), ("1.5", "乙", "2025-08-02"), ("1.6", "丙", "2025-08-03"))
     ]
     tables = run(tmp_path, *records)
     conflicts = tables.conflicts.to_pylist()
     assert len(conflicts) == 1
     conflict = conflicts[0]
-    assert (conflict["value_a"], conflict["articles_a"], conflict["value_b"], conflict["articles_b"]) == (1.5, 2, 1.6, 1)
+    assert (conflict["value_a"], conflict["articles_a"], conflict["value_b"], conflict["articles_b"]) == (
+        1.5,
+        2,
+        1.6,
+        1,
+    )
     assert conflict["evidence_text_a"] == "不良贷款率为1.5%" and conflict["evidence_text_b"] == "不良贷款率为1.6%"
     assert conflict["article_b"] == records[2].article.id
     (series,) = tables.series.to_pylist()
@@ -343,8 +395,11 @@ def test_metrics_without_period_or_of_kind_other_are_not_compared(tmp_path: Path
     undated = {**_npl("1.5"), "period_start": None, "period_end": None}
     records = [
         make_facts("星河银行不良贷款率为1.5%。", institutions=[bank("星河银行")], metrics=[undated]),
-        make_facts("星河银行不良贷款率为1.6%。", institutions=[bank("星河银行")],
-                   metrics=[{**_npl("1.6"), "period_start": None, "period_end": None}]),
+        make_facts(
+            "星河银行不良贷款率为1.6%。",
+            institutions=[bank("星河银行")],
+            metrics=[{**_npl("1.6"), "period_start": None, "period_end": None}],
+        ),
     ]
     tables = run(tmp_path, *records)
     assert tables.conflicts.num_rows == 0 and tables.series.num_rows == 0
@@ -369,7 +424,11 @@ def test_entity_ids_do_not_depend_on_line_order(tmp_path: Path) -> None:
 def test_bad_lines_are_reported_and_the_rest_exported(tmp_path: Path) -> None:
     good = make_facts("新网银行发布年报。", institutions=[bank("新网银行")])
     replaced = make_facts("天津银行发布年报。", institutions=[bank("天津银行")])
-    again = replaced.model_copy(update={"institutions": [Institution(**bank("天津银行"), evidence=_evidence(replaced.article.text, "天津银行发布"))]})
+    again = replaced.model_copy(
+        update={
+            "institutions": [Institution(**bank("天津银行"), evidence=_evidence(replaced.article.text, "天津银行发布"))]
+        }
+    )
     broken = json.loads(good.model_dump_json())
     broken["article"]["id"] = "broken"
     broken["institutions"][0]["evidence"][0]["start"] += 1
@@ -377,8 +436,16 @@ def test_bad_lines_are_reported_and_the_rest_exported(tmp_path: Path) -> None:
     folder = tmp_path / "run"
     folder.mkdir()
     (folder / "facts.jsonl").write_text(
-        good.model_dump_json() + "\n" + "{not json\n" + replaced.model_dump_json() + "\n"
-        + json.dumps(broken, ensure_ascii=False) + "\n" + again.model_dump_json() + "\n" + '{"article": {"te',
+        good.model_dump_json()
+        + "\n"
+        + "{not json\n"
+        + replaced.model_dump_json()
+        + "\n"
+        + json.dumps(broken, ensure_ascii=False)
+        + "\n"
+        + again.model_dump_json()
+        + "\n"
+        + '{"article": {"te',
         encoding="utf-8",
     )
     tables = export_run(folder)

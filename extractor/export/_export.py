@@ -84,6 +84,7 @@ def _built(run: str | Path, work: Path, *, seed: bool = True) -> Iterator[_Built
         resolution = resolver.resolve()
         load_resolution(store, resolution)
         build_tables(store, resolution)
+        store.commit()
         yield _Built(store, source, articles, resolution)
     finally:
         store.close()

@@ -110,13 +110,12 @@ class Scanner:
             type_: str | None,
             country: str | None,
             evidence: Evidence | None,
-            span: tuple[int, int] | None = None,
         ) -> str | None:
             key = _key(form)
             if key is None or form is None:
                 return None
             names.setdefault(form, None)
-            start, end = span if span is not None else _locate(text, form, evidence)
+            start, end = _locate(text, form, evidence)
             ev = (evidence.text, evidence.start, evidence.end) if evidence is not None else (None, None, None)
             add("stg_names", (line, aid, index, role, key, form, kind, type_, country, start, end, *ev))
             return key
@@ -157,8 +156,7 @@ class Scanner:
             ev_row = (span_text, found.start, found.end)
             ev = Evidence(text=span_text, start=found.start, end=found.end)
             if found.rule == "qixia":
-                owner_at = (found.start, found.start + len(found.second))
-                name(number, "owner", found.second, "institution", None, None, ev, owner_at)
+                name(number, "owner", found.second, "institution", None, None, ev)
                 link("qixia", found.first, found.second, ev_row)
             else:
                 role = "declared_alias" if found.rule == "declared_alias" else "former_name"

@@ -152,6 +152,8 @@ class Store:
             self.con.execute(f"SET temp_directory = '{path.parent / 'spill'}'")
         self.batch_rows = batch_rows
         self._buffers: dict[str, list[tuple[Any, ...]]] = {name: [] for name in STAGING}
+        # one transaction for the whole build: a commit per statement costs a sync each
+        self.con.begin()
         for name, schema in STAGING.items():
             self.load_arrow(name, schema.empty_table())
 
@@ -189,6 +191,9 @@ class Store:
             self.con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _data")
         finally:
             self.con.unregister("_data")
+
+    def commit(self) -> None:
+        self.con.commit()
 
     def close(self) -> None:
         self.con.close()
