@@ -5,8 +5,8 @@
     tables = export_run("out")                           # the same tables as pyarrow.Table
     tables.metrics.filter(...)
 
-Needs the ``export`` extra (``pip install 'finfacts-extractor[export]'``: DuckDB, PyArrow,
-OpenCC). The tables and the entity-resolution rules are described in the README.
+Needs the ``export`` extra (``pip install 'finfacts-extractor[export]'``: DuckDB, OpenCC,
+and PyArrow for ``export_run``'s Arrow tables). The tables and the entity-resolution rules are described in the README.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 try:
     import duckdb as _duckdb  # noqa: F401
     import opencc as _opencc  # noqa: F401
-    import pyarrow as _pyarrow  # noqa: F401
 except ImportError as missing:  # pragma: no cover - exercised only without the extra
     raise ImportError(
         f"extractor.export needs the export extra ({missing.name} is missing): pip install 'finfacts-extractor[export]'"

@@ -7,8 +7,6 @@ by its content (never by line order), so the same facts give the same tables.
 
 from __future__ import annotations
 
-import pyarrow as pa
-
 from ._resolve import Link, Node, Resolution
 from ._store import Store
 
@@ -82,7 +80,7 @@ def colisted(store: Store, keys: set[str]) -> set[frozenset[str]]:
     """Pairs of ``keys`` that one article lists as two institutions or two products."""
     if not keys:
         return set()
-    store.load_arrow("candidate_keys", pa.table({"key": sorted(keys)}))
+    store.load_rows("candidate_keys", [("key", "VARCHAR")], [(key,) for key in sorted(keys)])
     rows = store.con.execute(
         "WITH listed AS (SELECT DISTINCT article_id, key FROM stg_names "
         "  WHERE role IN ('institution', 'product') AND key IN (SELECT key FROM candidate_keys)) "
@@ -92,48 +90,30 @@ def colisted(store: Store, keys: set[str]) -> set[frozenset[str]]:
 
 
 def load_resolution(store: Store, resolution: Resolution) -> None:
-    names = sorted(resolution.names.values(), key=lambda row: row.key)
-    store.load_arrow(
+    text = "VARCHAR"
+    store.load_rows(
         "name_map",
-        pa.table(
-            {
-                "key": [r.key for r in names],
-                "entity_id": [r.entity_id for r in names],
-                "merged_by": [r.merged_by for r in names],
-                "via": [r.via for r in names],
-                "detail": [r.detail for r in names],
-            }
-        ),
+        [("key", text), ("entity_id", text), ("merged_by", text), ("via", text), ("detail", text)],
+        [
+            (r.key, r.entity_id, r.merged_by, r.via, r.detail)
+            for r in sorted(resolution.names.values(), key=lambda r: r.key)
+        ],
     )
-    overrides = resolution.overrides
-    store.load_arrow(
+    store.load_rows(
         "overrides",
-        pa.table(
-            {
-                "article_id": pa.array([o.article_id for o in overrides], pa.string()),
-                "key": pa.array([o.key for o in overrides], pa.string()),
-                "entity_id": pa.array([o.entity_id for o in overrides], pa.string()),
-                "merged_by": pa.array([o.merged_by for o in overrides], pa.string()),
-                "detail": pa.array([o.detail for o in overrides], pa.string()),
-            }
-        ),
+        [("article_id", text), ("key", text), ("entity_id", text), ("merged_by", text), ("detail", text)],
+        [(o.article_id, o.key, o.entity_id, o.merged_by, o.detail) for o in resolution.overrides],
     )
-    entities = sorted(resolution.entities.values(), key=lambda e: e.entity_id)
-    store.load_arrow(
+    store.load_rows(
         "resolved",
-        pa.table({"entity_id": [e.entity_id for e in entities], "name": [e.name for e in entities]}),
+        [("entity_id", text), ("name", text)],
+        [(e.entity_id, e.name) for e in sorted(resolution.entities.values(), key=lambda e: e.entity_id)],
     )
     refusals = sorted(set(resolution.refusals), key=lambda r: (r.name, r.candidate, r.rule, r.reason))
-    store.load_arrow(
+    store.load_rows(
         "merge_refusals",
-        pa.table(
-            {
-                "name": pa.array([r.name for r in refusals], pa.string()),
-                "candidate": pa.array([r.candidate for r in refusals], pa.string()),
-                "rule": pa.array([r.rule for r in refusals], pa.string()),
-                "reason": pa.array([r.reason for r in refusals], pa.string()),
-            }
-        ),
+        [("name", text), ("candidate", text), ("rule", text), ("reason", text)],
+        [(r.name, r.candidate, r.rule, r.reason) for r in refusals],
     )
 
 
@@ -251,27 +231,51 @@ def _entities(store: Store, resolution: Resolution) -> None:
     def name(entity_id: str | None) -> str | None:
         return entities[entity_id].name if entity_id is not None else None
 
-    groups = [top(e.entity_id) for e in rows]
-    data = {
-        "entity_id": [e.entity_id for e in rows],
-        "name": [e.name for e in rows],
-        "kind": [e.kind for e in rows],
-        "type": [e.type for e in rows],
-        "aliases": pa.array([counts.get(e.entity_id, (0, 0, []))[2] for e in rows], pa.list_(pa.string())),
-        "parent_id": pa.array([e.parent_id for e in rows], pa.string()),
-        "parent": pa.array([name(e.parent_id) for e in rows], pa.string()),
-        "parent_by": pa.array([e.parent_by for e in rows], pa.string()),
-        "parent_detail": pa.array([e.parent_detail for e in rows], pa.string()),
-        "group_id": groups,
-        "group_name": [name(g) for g in groups],
-        "successor_id": pa.array([e.successor_id for e in rows], pa.string()),
-        "successor": pa.array([name(e.successor_id) for e in rows], pa.string()),
-        "country": pa.array([e.country for e in rows], pa.string()),
-        "seed": [e.seed for e in rows],
-        "articles": pa.array([counts.get(e.entity_id, (0, 0, []))[0] for e in rows], pa.int32()),
-        "mentions": pa.array([counts.get(e.entity_id, (0, 0, []))[1] for e in rows], pa.int32()),
-    }
-    store.load_arrow("entities", pa.table(data))
+    columns = [
+        ("entity_id", "VARCHAR"),
+        ("name", "VARCHAR"),
+        ("kind", "VARCHAR"),
+        ("type", "VARCHAR"),
+        ("aliases", "VARCHAR[]"),
+        ("parent_id", "VARCHAR"),
+        ("parent", "VARCHAR"),
+        ("parent_by", "VARCHAR"),
+        ("parent_detail", "VARCHAR"),
+        ("group_id", "VARCHAR"),
+        ("group_name", "VARCHAR"),
+        ("successor_id", "VARCHAR"),
+        ("successor", "VARCHAR"),
+        ("country", "VARCHAR"),
+        ("seed", "BOOLEAN"),
+        ("articles", "INTEGER"),
+        ("mentions", "INTEGER"),
+    ]
+    table = []
+    for e in rows:
+        articles, mentions, forms = counts.get(e.entity_id, (0, 0, []))
+        group = top(e.entity_id)
+        table.append(
+            (
+                e.entity_id,
+                e.name,
+                e.kind,
+                e.type,
+                forms,
+                e.parent_id,
+                name(e.parent_id),
+                e.parent_by,
+                e.parent_detail,
+                group,
+                name(group),
+                e.successor_id,
+                name(e.successor_id),
+                e.country,
+                e.seed,
+                articles,
+                mentions,
+            )
+        )
+    store.load_rows("entities", columns, table)
 
 
 # Figures about the same entity, metric and period (and unit) that differ. Metrics of

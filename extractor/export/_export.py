@@ -8,8 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pyarrow as pa
+from typing import TYPE_CHECKING
 
 from .. import __version__
 from ._build import TABLES, build_tables, colisted, drop_superseded, links, load_resolution, name_statistics, table_rows
@@ -19,6 +18,9 @@ from ._scan import Scanner
 from ._seed import seed_entries
 from ._store import Store
 from ._write import FORMATS, check_destination, default_destination, write
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ def _built(run: str | Path, work: Path, *, seed: bool = True) -> Iterator[_Built
         resolution = resolver.resolve()
         load_resolution(store, resolution)
         build_tables(store, resolution)
-        store.commit()
+        store.finish()
         yield _Built(store, source, articles, resolution)
     finally:
         store.close()
@@ -131,6 +133,8 @@ def export_run(run: str | Path, *, seed: bool = True) -> Tables:
 
     Builds them exactly as ``export`` does; only the result is held in memory, so for
     very large runs write them with ``export`` and read the files lazily instead."""
+    import pyarrow  # noqa: F401 - DuckDB's Arrow results need it; import errors name it here
+
     with tempfile.TemporaryDirectory(prefix="extractor-export-") as work, _built(run, Path(work), seed=seed) as built:
         con = built.store.con
         return Tables(**{name: con.sql(f"SELECT * FROM {name}").to_arrow_table() for name in TABLES})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, datetime, timezone
+from functools import lru_cache
 
 from ..models import ArticleFacts, Evidence
 from ._declarations import declarations
@@ -17,7 +18,9 @@ from ._names import is_generic, name_key
 from ._store import Store
 
 
+@lru_cache(maxsize=200_000)
 def _key(form: str | None) -> str | None:
+    """The comparison key of a name, or None for no name or a generic word (监管, 银行)."""
     if not form or not form.strip():
         return None
     key = name_key(form)
