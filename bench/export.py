@@ -7,7 +7,7 @@ through the real pipeline (answers recorded from the embedded model, served by t
 local stub endpoint), and each of the N articles is one of them with a figure-free
 batch tag, plus one generated sentence about a generated bank (``甲乙丙丁戊银行``, two
 articles per bank with the same or a different NPL ratio, every seventh also naming
-it by its short form), so that resolution meets N/2 distinct institutions, containment
+another bank by its short form), so that resolution meets N/2 distinct institutions, containment
 candidates and conflicts, not ten names repeated. Each export runs as its own
 ``extractor export`` process; time is its wall time, memory its peak RSS (ru_maxrss).
 """
@@ -67,8 +67,9 @@ def variation(seed: ArticleFacts, n: int) -> ArticleFacts:
     bank = f"{short}银行"
     npl = "1.5" if n % 4 != 3 else "1.7"  # every second bank: two articles that disagree
     sentence = f"截至2025年6月末,{bank}不良贷款率为{npl}%。"
+    other = "".join(TAGS[int(d)] for d in f"{n // 2 + 1:05d}")  # the next bank, by its short form
     if n % 7 == 0:
-        sentence += f"{short}表示将加强风控。"
+        sentence += f"{other}表示将加强风控。"
     text = f"{seed.article.text}\n（批次{tag}）{sentence}"
     base = len(seed.article.text) + len(f"\n（批次{tag}）")
 
@@ -78,7 +79,7 @@ def variation(seed: ArticleFacts, n: int) -> ArticleFacts:
 
     institutions = [*seed.institutions, Institution(name=bank, type="bank", country="CN", evidence=span(bank))]
     if n % 7 == 0:
-        institutions.append(Institution(name=short, type="bank", country="CN", evidence=span(f"{short}表示")))
+        institutions.append(Institution(name=other, type="bank", country="CN", evidence=span(f"{other}表示")))
     metric = FinancialMetric(
         subject=bank, metric="npl_ratio", name="不良贷款率", value=float(npl), unit="%", raw=f"{npl}%",
         period_start="2025-06-30", period_end="2025-06-30", period_text="截至2025年6月末",
@@ -103,7 +104,7 @@ def write_run(folder: Path, count: int) -> tuple[Path, int]:
 def export_once(run: Path, dest: Path, format: str) -> dict[str, Any]:
     script = (
         "import resource, sys; sys.argv = sys.argv[1:]\n"
-        "import extractor.cli as c\ntry:\n    c.main()\nexcept SystemExit as e:\n    code = e.code\n"
+        "import extractor.cli as c\ncode = 0\ntry:\n    c.main()\nexcept SystemExit as e:\n    code = e.code\n"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, code, file=sys.stderr)"
     )
     began = time.perf_counter()
@@ -112,7 +113,10 @@ def export_once(run: Path, dest: Path, format: str) -> dict[str, Any]:
         capture_output=True, text=True, check=False,
     )
     wall = time.perf_counter() - began
-    peak_kb, code = done.stderr.strip().splitlines()[-1].split()
+    last = done.stderr.strip().splitlines()[-1:] or [""]
+    if len(last[0].split()) != 2:
+        raise SystemExit(f"export did not finish (exit {done.returncode}): {done.stderr[-2000:]}")
+    peak_kb, code = last[0].split()
     if code not in ("0", "None"):
         raise SystemExit(f"export failed ({code}): {done.stderr[-2000:]}")
     return {"format": format, "wall_s": wall, "peak_rss_mb": int(peak_kb) / 1024}

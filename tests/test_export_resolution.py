@@ -429,6 +429,11 @@ def test_bad_lines_are_reported_and_the_rest_exported(tmp_path: Path) -> None:
             "institutions": [Institution(**bank("天津银行"), evidence=_evidence(replaced.article.text, "天津银行发布"))]
         }
     )
+    infinite = make_facts(
+        "星河银行不良贷款率为1.5%。",
+        institutions=[bank("星河银行")],
+        metrics=[{**_npl("1.5"), "value": float("inf")}],
+    )
     broken = json.loads(good.model_dump_json())
     broken["article"]["id"] = "broken"
     broken["institutions"][0]["evidence"][0]["start"] += 1
@@ -445,6 +450,14 @@ def test_bad_lines_are_reported_and_the_rest_exported(tmp_path: Path) -> None:
         + "\n"
         + again.model_dump_json()
         + "\n"
+        + json.dumps(
+            {
+                **infinite.model_dump(mode="json"),
+                "metrics": [{**infinite.metrics[0].model_dump(mode="json"), "value": float("inf")}],
+            },
+            ensure_ascii=False,
+        )
+        + "\n"
         + '{"article": {"te',
         encoding="utf-8",
     )
@@ -453,6 +466,7 @@ def test_bad_lines_are_reported_and_the_rest_exported(tmp_path: Path) -> None:
     assert "not an ArticleFacts record" in problems[(2, "line")]
     assert "appears again at line 5" in problems[(3, "line")]
     assert "does not match" in problems[(4, "institutions[0]")]
-    assert "torn last line" in problems[(6, "line")]
-    assert tables.articles.num_rows == 3
+    assert "NaN or infinite" in problems[(6, "metrics[0]")]
+    assert "torn last line" in problems[(7, "line")]
+    assert tables.articles.num_rows == 4
     assert [m["evidence_text"] for m in tables.mentions.to_pylist() if m["name"] == "天津银行"] == ["天津银行发布"]

@@ -9,8 +9,11 @@ does not satisfy ``text[start:end] == evidence.text`` is not exported and is rep
 from __future__ import annotations
 
 import calendar
+import math
 from datetime import date, datetime, timezone
 from functools import lru_cache
+
+from pydantic import BaseModel
 
 from ..models import ArticleFacts, Evidence
 from ._declarations import declarations
@@ -74,6 +77,10 @@ def date_span(value: str | None) -> tuple[date | None, date | None]:
         return None, None
 
 
+def _finite(fact: BaseModel) -> bool:
+    return all(math.isfinite(v) for v in fact.__dict__.values() if isinstance(v, float))
+
+
 def _grounded(text: str, evidence: list[Evidence]) -> bool:
     return bool(evidence) and all(text[e.start : e.end] == e.text for e in evidence)
 
@@ -96,7 +103,9 @@ class Scanner:
         for kind in ("institutions", "metrics", "regulatory_actions", "products"):
             kept[kind] = []
             for index, fact in enumerate(getattr(facts, kind)):
-                if _grounded(text, fact.evidence):
+                if not _finite(fact):
+                    self.problem(line, aid, f"{kind}[{index}]", "a number is NaN or infinite: not exported")
+                elif _grounded(text, fact.evidence):
                     kept[kind].append((index, fact))
                 else:
                     self.problem(

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from ._build import SERIES_SQL, TABLES
-from ._store import Store
+from ._store import Store, quote_path
 
 FORMATS = ("parquet", "csv", "duckdb", "jsonl")
 MANIFEST = "manifest.json"
@@ -90,7 +90,7 @@ def _remove(path: Path) -> None:
 
 def _duckdb(store: Store, path: Path, manifest: dict[str, object]) -> None:
     con = store.con
-    con.execute(f"ATTACH '{path}' AS export_out (STORAGE_VERSION '{DUCKDB_STORAGE_VERSION}')")
+    con.execute(f"ATTACH '{quote_path(path)}' AS export_out (STORAGE_VERSION '{DUCKDB_STORAGE_VERSION}')")
     try:
         for table in TABLES:
             if table != "series":
@@ -114,13 +114,19 @@ def _catalog(store: Store) -> str:
 
 
 def _parquet(store: Store, table: str, folder: Path) -> None:
+    # row groups small enough to be buffered within the store's memory limit (articles
+    # carry their text: about 10 KB a row)
+    rows = 1024 if table == "articles" else 16384
     store.con.execute(
-        f"COPY (SELECT * FROM {_source(table)}) TO '{folder / (table + '.parquet')}' (FORMAT parquet, COMPRESSION zstd)"
+        f"COPY (SELECT * FROM {_source(table)}) TO '{quote_path(folder / (table + '.parquet'))}' "
+        f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {rows})"
     )
 
 
 def _jsonl(store: Store, table: str, folder: Path) -> None:
-    store.con.execute(f"COPY (SELECT * FROM {_source(table)}) TO '{folder / (table + '.jsonl')}' (FORMAT json)")
+    store.con.execute(
+        f"COPY (SELECT * FROM {_source(table)}) TO '{quote_path(folder / (table + '.jsonl'))}' (FORMAT json)"
+    )
 
 
 def _csv(store: Store, table: str, folder: Path) -> None:
@@ -129,7 +135,7 @@ def _csv(store: Store, table: str, folder: Path) -> None:
     listed = {name for name, type_, *_ in columns if str(type_).endswith("[]") or str(type_).upper().startswith("LIST")}
     select = ", ".join(f'to_json("{name}") AS "{name}"' if name in listed else f'"{name}"' for name, *_ in columns)
     body = folder / f".{table}.body.csv"
-    store.con.execute(f"COPY (SELECT {select} FROM {_source(table)}) TO '{body}' (FORMAT csv, HEADER)")
+    store.con.execute(f"COPY (SELECT {select} FROM {_source(table)}) TO '{quote_path(body)}' (FORMAT csv, HEADER)")
     with (folder / f"{table}.csv").open("wb") as out, body.open("rb") as source:
         out.write("\ufeff".encode())
         shutil.copyfileobj(source, out, 1 << 20)
