@@ -70,7 +70,7 @@ def _built(run: str | Path, work: Path, *, seed: bool = True) -> Iterator[_Built
     """Scan, resolve and build every table in a working store under ``work``."""
     source = facts_path(run)
     entries = seed_entries() if seed else ()
-    store = Store(work / "work.duckdb")
+    store = Store(work)
     try:
         scanner = Scanner(store, [name for entry in entries for name in entry.names])
         articles = 0

@@ -137,15 +137,17 @@ class Store:
     transaction held in memory. (PyArrow would do the same job, at 36 MB more resident
     memory for its import alone.)"""
 
-    def __init__(self, path: Path, *, memory_limit: str = "64MB", batch_rows: int = 16384) -> None:
-        self.path = path
-        self.spool = path.parent / "spool.jsonl"
-        self.con = duckdb.connect(str(path))
+    def __init__(self, work: Path, *, memory_limit: str = "96MB", batch_rows: int = 8192) -> None:
+        self.work = work
+        self.spool = work / "spool.jsonl"
+        # an in-memory database whose blocks DuckDB moves to ``work/spill`` beyond the
+        # limit: the same bounded memory as a database file, without a sync per commit
+        self.con = duckdb.connect(":memory:")
         self.con.execute(f"SET memory_limit = '{memory_limit}'")
         self.con.execute("SET threads = 2")
-        self.con.execute(f"SET temp_directory = '{quote_path(path.parent / 'spill')}'")
+        self.con.execute(f"SET temp_directory = '{quote_path(work / 'spill')}'")
         # articles carry their text (about 10 KB a row): a smaller batch keeps the buffer small
-        self.limits = {name: batch_rows for name in STAGING} | {"stg_articles": max(1, batch_rows // 32)}
+        self.limits = {name: batch_rows for name in STAGING} | {"stg_articles": max(1, batch_rows // 64)}
         self._buffers: dict[str, list[tuple[Any, ...]]] = {name: [] for name in STAGING}
         self.con.begin()  # one transaction per batch: a commit per statement costs a sync each
         for name, columns in STAGING.items():
@@ -178,10 +180,15 @@ class Store:
 
     def _insert(self, table: str, columns: Columns, rows: list[tuple[Any, ...]]) -> None:
         encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+        longest = 0
         with self.spool.open("w", encoding="utf-8") as handle:
             for row in rows:
-                handle.write(encode(row))
+                line = encode(row)
+                longest = max(longest, len(line))
+                handle.write(line)
                 handle.write("\n")
+        # DuckDB's reader buffers a few times this per thread (default 16 MB): as small as the rows allow
+        object_size = max(1 << 20, 4 * longest + 1024)
         scalars = [(i, c, t) for i, (c, t) in enumerate(columns) if not t.endswith("[]")]
         lists = [(i, c, t) for i, (c, t) in enumerate(columns) if t.endswith("[]")]
         fields = ", ".join(f"'$[{i}]'" for i, _, _ in scalars)
@@ -199,7 +206,8 @@ class Store:
         self.con.execute(
             f"INSERT INTO {table} SELECT {', '.join(values)} FROM ("
             f"SELECT {', '.join(parsed)} FROM read_json('{quote_path(self.spool)}', "
-            "format = 'newline_delimited', records = false, columns = {'j': 'JSON'}))"
+            f"format = 'newline_delimited', records = false, maximum_object_size = {object_size}, "
+            "columns = {'j': 'JSON'}))"
         )
         self.spool.unlink()
 

@@ -64,6 +64,10 @@ def write(store: Store, dest: Path, format: str, manifest: dict[str, object]) ->
     dest.parent.mkdir(parents=True, exist_ok=True)
     staging = dest.with_name(f".{dest.name}.partial-{os.getpid()}")
     _remove(staging)
+    # one thread reads each table in its stored (sorted) order, so the writers need not
+    # buffer batches to restore that order (which the memory limit would not allow)
+    store.con.execute("SET threads = 1")
+    store.con.execute("SET preserve_insertion_order = false")
     try:
         if format == "duckdb":
             _duckdb(store, staging, manifest)
@@ -104,13 +108,8 @@ def _duckdb(store: Store, path: Path, manifest: dict[str, object]) -> None:
         con.execute("USE export_out")
         con.execute(f"CREATE VIEW series AS {SERIES_SQL}")
     finally:
-        con.execute("USE memory" if store.path is None else f"USE {_catalog(store)}")
+        con.execute("USE memory")
         con.execute("DETACH export_out")
-
-
-def _catalog(store: Store) -> str:
-    assert store.path is not None
-    return '"' + store.path.stem.replace('"', '""') + '"'
 
 
 def _parquet(store: Store, table: str, folder: Path) -> None:
