@@ -317,3 +317,24 @@ def test_name_keys_fold_width_script_and_legal_form() -> None:
     assert name_key("微眾銀行") == name_key("微众银行") == name_key("微众银行股份有限公司")
     assert name_key("ＷｅＢａｎｋ") == name_key("webank")
     assert name_key("“微粒贷”") == name_key("微粒贷")
+
+
+def test_exported_names_are_pinned() -> None:
+    import extractor.export as module
+
+    assert sorted(module.__all__) == sorted(
+        [
+            "FORMATS",
+            "TABLES",
+            "DestinationError",
+            "ExportInputError",
+            "ExportReport",
+            "Problem",
+            "SeedEntry",
+            "Tables",
+            "export",
+            "export_run",
+            "seed_entries",
+        ]
+    )
+    assert module.FORMATS == ("parquet", "csv", "duckdb", "jsonl")

@@ -137,15 +137,20 @@ MERGED_BY = (
 
 def build_tables(store: Store, resolution: Resolution) -> None:
     con = store.con
+    # the first occurrence of each (article, name, form, role): an aggregate, which DuckDB
+    # spills to disk like a sort, where a window function would need the partition in memory
     con.execute(
         "CREATE OR REPLACE TABLE mentions AS "
+        "WITH firsts AS (SELECT article_id, key, form, role, "
+        "  arg_min(struct_pack(name_start, name_end, evidence_text, evidence_start, evidence_end), "
+        "          struct_pack(i := fact_index, s := coalesce(name_start, 2147483647))) AS m "
+        "  FROM stg_names GROUP BY article_id, key, form, role) "
         f"SELECT {_id('x')} AS entity_id, t.article_id, t.form AS name, t.role, {MERGED_BY} AS merged_by, "
-        "t.name_start, t.name_end, t.evidence_text, t.evidence_start, t.evidence_end "
-        "FROM (SELECT *, row_number() OVER (PARTITION BY article_id, key, form, role "
-        "      ORDER BY fact_index, name_start NULLS LAST) AS rn FROM stg_names) t "
-        f"{_resolved('x', 't.key')} "
+        "t.m.name_start AS name_start, t.m.name_end AS name_end, t.m.evidence_text AS evidence_text, "
+        "t.m.evidence_start AS evidence_start, t.m.evidence_end AS evidence_end "
+        f"FROM firsts t {_resolved('x', 't.key')} "
         f"JOIN resolved r ON r.entity_id = {_id('x')} "
-        "WHERE t.rn = 1 ORDER BY entity_id, t.article_id, t.name_start NULLS LAST, t.role, name"
+        "ORDER BY entity_id, t.article_id, t.m.name_start NULLS LAST, t.role, name"
     )
     con.execute(
         "CREATE OR REPLACE TABLE aliases AS "
@@ -159,11 +164,13 @@ def build_tables(store: Store, resolution: Resolution) -> None:
     _entities(store, resolution)
     con.execute(
         "CREATE OR REPLACE TABLE metrics AS "
-        f"SELECT {_id('s')} AS entity_id, t.subject, t.metric, t.name, t.value, t.value_max, t.unit, t.raw, "
-        "t.qualifier, t.period_start, t.period_end, t.period_text, t.article_id, a.source, a.published_at, "
+        f"SELECT {_id('s')} AS entity_id, r.name AS entity, t.subject, t.metric, t.name, t.value, t.value_max, "
+        "t.unit, t.raw, t.qualifier, t.period_start, t.period_end, t.period_text, t.article_id, a.source, "
+        "a.published_at, "
         "t.evidence_text, t.evidence_start, t.evidence_end, t.evidence_count, t.fact_index, "
         "a.model, a.prompt_version, a.extractor_version "
         f"FROM stg_metrics t JOIN stg_articles a USING (article_id) {_resolved('s', 't.subject_key')} "
+        f"LEFT JOIN resolved r ON r.entity_id = {_id('s')} "
         "ORDER BY a.published_at NULLS LAST, t.article_id, t.fact_index"
     )
     con.execute(
@@ -311,38 +318,40 @@ ORDER BY a.entity_id, a.metric, a.period_end, a.period_start, a.unit, a.value, b
 """
 
 # One row per entity, metric, period and unit: the value most articles report (ties:
-# the most recently published), how many report it, and whether others disagree.
+# the most recently published, then the smaller value), how many report it, and whether
+# others disagree. Aggregates only (no window functions), so DuckDB can spill them.
 SERIES_SQL = """
-WITH reported AS (
+WITH comparable AS (
+    SELECT * FROM metrics WHERE entity_id IS NOT NULL AND metric <> 'other' AND period_end IS NOT NULL
+), reported AS (
     SELECT entity_id, metric, period_start, period_end, unit, value, value_max,
            count(DISTINCT article_id) AS articles, max(published_at) AS latest,
            list(DISTINCT article_id ORDER BY article_id) AS article_ids
-    FROM metrics
-    WHERE entity_id IS NOT NULL AND metric <> 'other' AND period_end IS NOT NULL
+    FROM comparable
     GROUP BY entity_id, metric, period_start, period_end, unit, value, value_max
-), ranked AS (
-    SELECT *,
-           row_number() OVER w AS rank,
-           count(*) OVER (PARTITION BY entity_id, metric, period_start, period_end, unit) AS values_reported
+), agreed AS (
+    SELECT entity_id, metric, period_start, period_end, unit,
+           arg_max(struct_pack(value, value_max, articles, article_ids),
+                   struct_pack(n := articles, t := coalesce(latest, TIMESTAMP '0001-01-01'), v := -value,
+                               m := -coalesce(value_max, -1e308))) AS pick,
+           count(*) AS values_reported
     FROM reported
-    WINDOW w AS (PARTITION BY entity_id, metric, period_start, period_end, unit
-                 ORDER BY articles DESC, latest DESC NULLS LAST, value, value_max NULLS FIRST)
+    GROUP BY entity_id, metric, period_start, period_end, unit
 ), reporting AS (
     SELECT entity_id, metric, period_start, period_end, unit, count(DISTINCT article_id) AS articles_reporting
-    FROM metrics
-    WHERE entity_id IS NOT NULL AND metric <> 'other' AND period_end IS NOT NULL
+    FROM comparable
     GROUP BY entity_id, metric, period_start, period_end, unit
 )
-SELECT r.entity_id, e.name AS entity, r.metric, r.period_start, r.period_end, r.unit, r.value, r.value_max,
-       r.articles::INTEGER AS articles, p.articles_reporting::INTEGER AS articles_reporting,
-       r.values_reported::INTEGER AS values_reported, r.values_reported > 1 AS disputed, r.article_ids
-FROM ranked r
+SELECT g.entity_id, e.name AS entity, g.metric, g.period_start, g.period_end, g.unit,
+       g.pick.value AS value, g.pick.value_max AS value_max, g.pick.articles::INTEGER AS articles,
+       p.articles_reporting::INTEGER AS articles_reporting, g.values_reported::INTEGER AS values_reported,
+       g.values_reported > 1 AS disputed, g.pick.article_ids AS article_ids
+FROM agreed g
 JOIN reporting p
-  ON p.entity_id = r.entity_id AND p.metric = r.metric AND p.unit = r.unit AND p.period_end = r.period_end
- AND p.period_start IS NOT DISTINCT FROM r.period_start
-JOIN entities e ON e.entity_id = r.entity_id
-WHERE r.rank = 1
-ORDER BY r.entity_id, r.metric, r.period_end, r.period_start, r.unit
+  ON p.entity_id = g.entity_id AND p.metric = g.metric AND p.unit = g.unit AND p.period_end = g.period_end
+ AND p.period_start IS NOT DISTINCT FROM g.period_start
+JOIN entities e ON e.entity_id = g.entity_id
+ORDER BY g.entity_id, g.metric, g.period_end, g.period_start, g.unit
 """
 
 

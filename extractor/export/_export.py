@@ -82,9 +82,12 @@ def _built(run: str | Path, work: Path, *, seed: bool = True) -> Iterator[_Built
                 scanner.scan(line, record)
         store.flush()
         drop_superseded(store)
-        resolver = Resolver(name_statistics(store), links(store), entries, lambda keys: colisted(store, keys))
-        resolution = resolver.resolve()
+        resolution = Resolver(
+            name_statistics(store), links(store), entries, lambda keys: colisted(store, keys)
+        ).resolve()
         load_resolution(store, resolution)
+        resolution.names.clear()  # in the store now; only the entities are needed from here
+        resolution.nodes.clear()
         build_tables(store, resolution)
         store.finish()
         yield _Built(store, source, articles, resolution)

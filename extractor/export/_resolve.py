@@ -92,7 +92,7 @@ _PARENT_PRIORITY = {"parent_field": 1, "provider_field": 1, "qixia": 2, "seed_ta
 ALIAS_RULES = ("declared_alias", "former_name", "aliases_field")
 
 
-@dataclass
+@dataclass(slots=True)
 class Node:
     """One comparison key and what the articles say about it."""
 
@@ -117,7 +117,7 @@ class Node:
         return self.label or self.key
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Link:
     """What articles say about two names (``a`` is the alias, or the owned one)."""
 
@@ -128,7 +128,7 @@ class Link:
     evidence: str  # one of the texts it was read from
 
 
-@dataclass
+@dataclass(slots=True)
 class Entity:
     entity_id: str
     name: str
@@ -143,7 +143,7 @@ class Entity:
     successor_id: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NameRow:
     """How a key resolves: to which entity, by which rule, via which other name."""
 
@@ -154,7 +154,7 @@ class NameRow:
     detail: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Override:
     """In ``article_id`` only, ``key`` is ``entity_id`` (a declaration wins in its article)."""
 
@@ -165,7 +165,7 @@ class Override:
     detail: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Refusal:
     name: str
     candidate: str
@@ -173,7 +173,7 @@ class Refusal:
     reason: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Resolution:
     entities: dict[str, Entity]
     names: dict[str, NameRow]
