@@ -219,10 +219,11 @@ def export_tables(
     except (ExportInputError, DestinationError) as error:
         err.print(f"[red]error[/]: {error}")
         raise typer.Exit(2) from None
-    table = Table("table", "rows", title=f"{report.articles_read} articles → {report.dest} ({report.format})")
+    table = Table("table", "rows")
     for name, rows in report.rows.items():
         table.add_row(name, str(rows))
     out.print(table)
+    out.print(f"{report.articles_read} articles → {report.dest} ({report.format})")
     for problem in report.problems[:20]:
         err.print(f"[yellow]line {problem.line}[/] {problem.location}: {problem.message}")
     if len(report.problems) > 20:

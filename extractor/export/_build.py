@@ -47,15 +47,20 @@ def drop_superseded(store: Store) -> int:
 
 
 def name_statistics(store: Store) -> dict[str, Node]:
-    """One ``Node`` per distinct key: forms, kinds, types, countries, article counts."""
+    """One ``Node`` per distinct key: forms, kinds, types, countries, article counts.
+
+    Distinct rows first, then plain counts: DuckDB spills both to disk, where
+    ``count(DISTINCT …)`` per group would keep a set per group in memory."""
     nodes: dict[str, Node] = {}
     for key, articles, primary in store.con.execute(
-        "SELECT key, count(DISTINCT article_id), "
-        "count(DISTINCT article_id) FILTER (WHERE role IN ('institution', 'product')) FROM stg_names GROUP BY key"
+        "SELECT key, count(*), count(*) FILTER (WHERE listed) FROM ("
+        "  SELECT key, article_id, bool_or(role IN ('institution', 'product')) AS listed "
+        "  FROM stg_names GROUP BY key, article_id) GROUP BY key"
     ).fetchall():
         nodes[key] = Node(key, articles=articles, primary=primary)
     for key, form, kind, type_, country, articles in store.con.execute(
-        "SELECT key, form, kind, type, country, count(DISTINCT article_id) FROM stg_names GROUP BY ALL"
+        "SELECT key, form, kind, type, country, count(*) FROM ("
+        "  SELECT DISTINCT key, form, kind, type, country, article_id FROM stg_names) GROUP BY ALL"
     ).fetchall():
         node = nodes[key]
         node.forms[form] += articles
@@ -69,11 +74,23 @@ def name_statistics(store: Store) -> dict[str, Node]:
 
 
 def links(store: Store) -> list[Link]:
+    """Alias links with every article that states them (a declaration can hold in its
+    article only); ownership links with how many articles state them."""
     rows = store.con.execute(
-        "SELECT rule, a_key, b_key, list(DISTINCT article_id ORDER BY article_id), min(evidence_text) "
-        "FROM stg_links GROUP BY rule, a_key, b_key"
+        "SELECT rule, a_key, b_key, list(article_id ORDER BY article_id), min(evidence_text) FROM ("
+        "  SELECT DISTINCT rule, a_key, b_key, article_id, evidence_text FROM stg_links "
+        "  WHERE rule IN ('declared_alias', 'former_name', 'aliases_field')) GROUP BY rule, a_key, b_key"
     ).fetchall()
-    return [Link(rule, a, b, tuple(articles), evidence or "") for rule, a, b, articles, evidence in rows]
+    found = [
+        Link(rule, a, b, tuple(dict.fromkeys(articles)), evidence or "") for rule, a, b, articles, evidence in rows
+    ]
+    rows = store.con.execute(
+        "SELECT rule, a_key, b_key, count(*), min(evidence_text) FROM ("
+        "  SELECT rule, a_key, b_key, article_id, min(evidence_text) AS evidence_text FROM stg_links "
+        "  WHERE rule NOT IN ('declared_alias', 'former_name', 'aliases_field') GROUP BY ALL) GROUP BY ALL"
+    ).fetchall()
+    found += [Link(rule, a, b, (), evidence or "", count) for rule, a, b, count, evidence in rows]
+    return found
 
 
 def colisted(store: Store, keys: set[str]) -> set[frozenset[str]]:
@@ -137,28 +154,23 @@ MERGED_BY = (
 
 def build_tables(store: Store, resolution: Resolution) -> None:
     con = store.con
-    # the first occurrence of each (article, name, form, role): an aggregate, which DuckDB
-    # spills to disk like a sort, where a window function would need the partition in memory
+    # the scan keeps one row per article, name and role (its first fact)
     con.execute(
         "CREATE OR REPLACE TABLE mentions AS "
-        "WITH firsts AS (SELECT article_id, key, form, role, "
-        "  arg_min(struct_pack(name_start, name_end, evidence_text, evidence_start, evidence_end), "
-        "          struct_pack(i := fact_index, s := coalesce(name_start, 2147483647))) AS m "
-        "  FROM stg_names GROUP BY article_id, key, form, role) "
         f"SELECT {_id('x')} AS entity_id, t.article_id, t.form AS name, t.role, {MERGED_BY} AS merged_by, "
-        "t.m.name_start AS name_start, t.m.name_end AS name_end, t.m.evidence_text AS evidence_text, "
-        "t.m.evidence_start AS evidence_start, t.m.evidence_end AS evidence_end "
-        f"FROM firsts t {_resolved('x', 't.key')} "
+        "t.name_start, t.name_end, t.evidence_text, t.evidence_start, t.evidence_end "
+        f"FROM stg_names t {_resolved('x', 't.key')} "
         f"JOIN resolved r ON r.entity_id = {_id('x')} "
-        "ORDER BY entity_id, t.article_id, t.m.name_start NULLS LAST, t.role, name"
+        "ORDER BY entity_id, t.article_id, t.name_start NULLS LAST, t.role, name"
     )
     con.execute(
         "CREATE OR REPLACE TABLE aliases AS "
         f"SELECT {_id('x')} AS entity_id, t.form AS alias, {MERGED_BY} AS merged_by, "
         "CASE WHEN o_x.entity_id IS NULL THEN n_x.via END AS via, coalesce(o_x.detail, n_x.detail) AS detail, "
         "CASE WHEN o_x.entity_id IS NULL THEN 'all' ELSE 'article' END AS scope, "
-        "count(DISTINCT t.article_id)::INTEGER AS articles "
-        f"FROM stg_names t {_resolved('x', 't.key')} JOIN resolved r ON r.entity_id = {_id('x')} "
+        "count(*)::INTEGER AS articles "
+        "FROM (SELECT DISTINCT article_id, key, form FROM stg_names) t "
+        f"{_resolved('x', 't.key')} JOIN resolved r ON r.entity_id = {_id('x')} "
         "GROUP BY ALL ORDER BY entity_id, alias, scope"
     )
     _entities(store, resolution)
@@ -214,7 +226,11 @@ def _entities(store: Store, resolution: Resolution) -> None:
     counts = {
         entity: (articles, mentions, sorted(forms))
         for entity, articles, mentions, forms in con.execute(
-            "SELECT entity_id, count(DISTINCT article_id), count(*), list(DISTINCT name) FROM mentions GROUP BY 1"
+            "WITH per_article AS (SELECT entity_id, article_id, count(*) AS n FROM mentions GROUP BY ALL), "
+            "counts AS (SELECT entity_id, count(*) AS articles, sum(n) AS mentions FROM per_article GROUP BY 1), "
+            "forms AS (SELECT entity_id, list(name ORDER BY name) AS forms FROM "
+            "  (SELECT DISTINCT entity_id, name FROM mentions) GROUP BY 1) "
+            "SELECT entity_id, articles, mentions, forms FROM counts JOIN forms USING (entity_id)"
         ).fetchall()
     }
     entities = resolution.entities
@@ -285,71 +301,80 @@ def _entities(store: Store, resolution: Resolution) -> None:
     store.load_rows("entities", columns, table)
 
 
-# Figures about the same entity, metric and period (and unit) that differ. Metrics of
-# kind ``other`` and figures without a period are not comparable and are left out.
-CONFLICTS_SQL = """
-WITH reported AS (
-    SELECT entity_id, metric, period_start, period_end, unit, value, value_max,
-           count(DISTINCT article_id)::INTEGER AS articles,
-           arg_min(article_id, (published_at, article_id, fact_index)) AS article_id,
-           arg_min(raw, (published_at, article_id, fact_index)) AS raw,
-           arg_min(qualifier, (published_at, article_id, fact_index)) AS qualifier,
-           arg_min(evidence_text, (published_at, article_id, fact_index)) AS evidence_text,
-           arg_min(evidence_start, (published_at, article_id, fact_index)) AS evidence_start,
-           arg_min(evidence_end, (published_at, article_id, fact_index)) AS evidence_end
-    FROM metrics
-    WHERE entity_id IS NOT NULL AND metric <> 'other' AND period_end IS NOT NULL
-    GROUP BY entity_id, metric, period_start, period_end, unit, value, value_max
-)
-SELECT a.entity_id, e.name AS entity, a.metric, a.period_start, a.period_end, a.unit,
-       a.value AS value_a, a.value_max AS value_max_a, a.articles AS articles_a, a.article_id AS article_a,
-       a.raw AS raw_a, a.qualifier AS qualifier_a, a.evidence_text AS evidence_text_a,
-       a.evidence_start AS evidence_start_a, a.evidence_end AS evidence_end_a,
-       b.value AS value_b, b.value_max AS value_max_b, b.articles AS articles_b, b.article_id AS article_b,
-       b.raw AS raw_b, b.qualifier AS qualifier_b, b.evidence_text AS evidence_text_b,
-       b.evidence_start AS evidence_start_b, b.evidence_end AS evidence_end_b
-FROM reported a
-JOIN reported b
-  ON a.entity_id = b.entity_id AND a.metric = b.metric AND a.unit = b.unit
- AND a.period_start IS NOT DISTINCT FROM b.period_start AND a.period_end = b.period_end
- AND (a.value < b.value OR (a.value = b.value AND coalesce(a.value_max, -1e308) < coalesce(b.value_max, -1e308)))
-JOIN entities e ON e.entity_id = a.entity_id
-ORDER BY a.entity_id, a.metric, a.period_end, a.period_start, a.unit, a.value, b.value
-"""
-
-# One row per entity, metric, period and unit: the value most articles report (ties:
-# the most recently published, then the smaller value), how many report it, and whether
-# others disagree. Aggregates only (no window functions), so DuckDB can spill them.
-SERIES_SQL = """
-WITH comparable AS (
+# Both queries below use distinct rows and fixed-size aggregates only (no window
+# functions, no per-group sets or lists), which DuckDB spills to disk at any size.
+# Figures of kind ``other`` and figures without a period are not comparable: left out.
+_REPORTED = """
+comparable AS (
     SELECT * FROM metrics WHERE entity_id IS NOT NULL AND metric <> 'other' AND period_end IS NOT NULL
 ), reported AS (
     SELECT entity_id, metric, period_start, period_end, unit, value, value_max,
-           count(DISTINCT article_id) AS articles, max(published_at) AS latest,
-           list(DISTINCT article_id ORDER BY article_id) AS article_ids
-    FROM comparable
+           count(*) AS articles, max(published_at) AS latest
+    FROM (SELECT DISTINCT entity_id, metric, period_start, period_end, unit, value, value_max, article_id,
+                 published_at FROM comparable)
     GROUP BY entity_id, metric, period_start, period_end, unit, value, value_max
-), agreed AS (
+)"""
+
+_SAME_KEY = """{a}.entity_id = {b}.entity_id AND {a}.metric = {b}.metric AND {a}.unit = {b}.unit
+ AND {a}.period_end = {b}.period_end AND {a}.period_start IS NOT DISTINCT FROM {b}.period_start"""
+
+# Figures about the same entity, metric, period and unit that differ: one row per pair
+# of values, each with how many articles report it and the first report's evidence.
+CONFLICTS_SQL = f"""
+WITH {_REPORTED}, disputed AS (
+    SELECT entity_id, metric, period_start, period_end, unit FROM reported GROUP BY ALL HAVING count(*) > 1
+), firsts AS (
+    SELECT c.entity_id, c.metric, c.period_start, c.period_end, c.unit, c.value, c.value_max,
+           arg_min(struct_pack(article_id := c.article_id, raw := c.raw, qualifier := c.qualifier,
+                               evidence_text := c.evidence_text, evidence_start := c.evidence_start,
+                               evidence_end := c.evidence_end),
+                   struct_pack(p := coalesce(c.published_at, TIMESTAMP '9999-12-31'), a := c.article_id,
+                               i := c.fact_index)) AS first
+    FROM comparable c JOIN disputed d ON {_SAME_KEY.format(a="c", b="d")}
+    GROUP BY c.entity_id, c.metric, c.period_start, c.period_end, c.unit, c.value, c.value_max
+), reported_values AS (
+    SELECT f.*, r.articles FROM firsts f JOIN reported r ON {_SAME_KEY.format(a="f", b="r")}
+     AND f.value = r.value AND f.value_max IS NOT DISTINCT FROM r.value_max
+)
+SELECT a.entity_id, e.name AS entity, a.metric, a.period_start, a.period_end, a.unit,
+       a.value AS value_a, a.value_max AS value_max_a, a.articles::INTEGER AS articles_a,
+       a.first.article_id AS article_a, a.first.raw AS raw_a, a.first.qualifier AS qualifier_a,
+       a.first.evidence_text AS evidence_text_a, a.first.evidence_start AS evidence_start_a,
+       a.first.evidence_end AS evidence_end_a,
+       b.value AS value_b, b.value_max AS value_max_b, b.articles::INTEGER AS articles_b,
+       b.first.article_id AS article_b, b.first.raw AS raw_b, b.first.qualifier AS qualifier_b,
+       b.first.evidence_text AS evidence_text_b, b.first.evidence_start AS evidence_start_b,
+       b.first.evidence_end AS evidence_end_b
+FROM reported_values a
+JOIN reported_values b ON {_SAME_KEY.format(a="a", b="b")}
+ AND (a.value < b.value OR (a.value = b.value AND coalesce(a.value_max, -1e308) < coalesce(b.value_max, -1e308)))
+JOIN entities e ON e.entity_id = a.entity_id
+ORDER BY a.entity_id, a.metric, a.period_end, a.period_start, a.unit, a.value, a.value_max, b.value, b.value_max
+"""
+
+# One row per entity, metric, period and unit: the value most articles report (ties:
+# the most recently published, then the smaller value), how many report it, how many
+# report any value, and whether others disagree (see ``conflicts``).
+SERIES_SQL = f"""
+WITH {_REPORTED}, agreed AS (
     SELECT entity_id, metric, period_start, period_end, unit,
-           arg_max(struct_pack(value, value_max, articles, article_ids),
+           arg_max(struct_pack(value := value, value_max := value_max, articles := articles),
                    struct_pack(n := articles, t := coalesce(latest, TIMESTAMP '0001-01-01'), v := -value,
                                m := -coalesce(value_max, -1e308))) AS pick,
            count(*) AS values_reported
     FROM reported
     GROUP BY entity_id, metric, period_start, period_end, unit
 ), reporting AS (
-    SELECT entity_id, metric, period_start, period_end, unit, count(DISTINCT article_id) AS articles_reporting
-    FROM comparable
+    SELECT entity_id, metric, period_start, period_end, unit, count(*) AS articles_reporting
+    FROM (SELECT DISTINCT entity_id, metric, period_start, period_end, unit, article_id FROM comparable)
     GROUP BY entity_id, metric, period_start, period_end, unit
 )
 SELECT g.entity_id, e.name AS entity, g.metric, g.period_start, g.period_end, g.unit,
        g.pick.value AS value, g.pick.value_max AS value_max, g.pick.articles::INTEGER AS articles,
        p.articles_reporting::INTEGER AS articles_reporting, g.values_reported::INTEGER AS values_reported,
-       g.values_reported > 1 AS disputed, g.pick.article_ids AS article_ids
+       g.values_reported > 1 AS disputed
 FROM agreed g
-JOIN reporting p
-  ON p.entity_id = g.entity_id AND p.metric = g.metric AND p.unit = g.unit AND p.period_end = g.period_end
- AND p.period_start IS NOT DISTINCT FROM g.period_start
+JOIN reporting p ON {_SAME_KEY.format(a="p", b="g")}
 JOIN entities e ON e.entity_id = g.entity_id
 ORDER BY g.entity_id, g.metric, g.period_end, g.period_start, g.unit
 """

@@ -124,8 +124,13 @@ class Link:
     rule: str
     a: str
     b: str
-    articles: tuple[str, ...]  # the articles that say it
+    articles: tuple[str, ...]  # the articles that say it (alias rules)
     evidence: str  # one of the texts it was read from
+    count: int = 0  # how many articles say it (ownership rules)
+
+    @property
+    def weight(self) -> int:
+        return self.count or len(self.articles)
 
 
 @dataclass(slots=True)
@@ -489,7 +494,7 @@ class Resolver:
         for link in self.links:
             if link.rule in _PARENT_PRIORITY and find(link.a) != find(link.b):
                 candidates[find(link.a)].append(
-                    (_PARENT_PRIORITY[link.rule], -len(link.articles), find(link.b), link.rule, link.evidence)
+                    (_PARENT_PRIORITY[link.rule], -link.weight, find(link.b), link.rule, link.evidence)
                 )
         for entry in self.seed:
             if entry.parent:

@@ -86,7 +86,8 @@ def _grounded(text: str, evidence: list[Evidence]) -> bool:
 
 
 class Scanner:
-    """Writes each article's rows to the store; ``owners`` are the seed table's names."""
+    """Writes each article's rows to the store. ``seed_names``: every name the seed table
+    lists, which an ``X旗下Y`` or a ``（以下简称…）`` may name as the owner or full name."""
 
     def __init__(self, store: Store, seed_names: list[str]) -> None:
         self.store = store
@@ -113,6 +114,7 @@ class Scanner:
                     )
 
         names: dict[str, None] = {}  # the article's own name forms, in order
+        seen: set[tuple[str, str]] = set()
 
         def name(
             index: int,
@@ -127,6 +129,9 @@ class Scanner:
             if key is None or form is None:
                 return None
             names.setdefault(form, None)
+            if (form, role) in seen:
+                return key  # one row per article, name and role: its first fact
+            seen.add((form, role))
             start, end = _locate(text, form, evidence)
             ev = (evidence.text, evidence.start, evidence.end) if evidence is not None else (None, None, None)
             add("stg_names", (line, aid, index, role, key, form, kind, type_, country, start, end, *ev))
