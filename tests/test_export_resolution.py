@@ -470,3 +470,17 @@ def test_bad_lines_are_reported_and_the_rest_exported(tmp_path: Path) -> None:
     assert "torn last line" in problems[(7, "line")]
     assert tables.articles.num_rows == 4
     assert [m["evidence_text"] for m in tables.mentions.to_pylist() if m["name"] == "天津银行"] == ["天津银行发布"]
+
+
+def test_weizhong_by_containment_alone_unless_another_weizhong_name_exists(tmp_path: Path) -> None:
+    """The issue's example without the seed table: 微众 → 微众银行 when no other 微众… name exists."""
+    bank_article = make_facts("微众银行发布年报。", institutions=[bank("微众银行", type="internet_bank")])
+    short_article = make_facts("微众表示将继续服务小微。", institutions=[bank("微众", type="internet_bank")])
+    alone = run(tmp_path / "alone", bank_article, short_article, seed=False)
+    assert entity_of_mention(alone, "微众") == entity_of_mention(alone, "微众银行")
+    assert alias_row(alone, "微众")["merged_by"] == "containment"
+    tech = make_facts("微众科技立足香港。", institutions=[{"name": "微众科技", "type": "tech_company"}])
+    crowded = run(tmp_path / "crowded", bank_article, short_article, tech, seed=False)
+    assert entity_of_mention(crowded, "微众") != entity_of_mention(crowded, "微众银行")
+    (refusal,) = [r for r in crowded.merge_refusals.to_pylist() if r["name"] == "微众"]
+    assert "微众科技" in refusal["reason"]
