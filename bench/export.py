@@ -159,6 +159,14 @@ def main() -> None:
             "| export | wall time (CPU time) | target | peak RSS | target | ratio (time, memory) |",
             "|---|---|---|---|---|---|",
         ]
+        empty = work / "empty"
+        empty.mkdir()
+        (empty / "facts.jsonl").write_text("", encoding="utf-8")
+        base = export_once(empty, work / "empty.duckdb", "duckdb")
+        lines.append(
+            f"| `extractor export --format duckdb`: an empty run (the process before any row: imports, DuckDB) | "
+            f"{base['wall_s']:.1f} s ({base['cpu_s']:.1f} s) |  | {base['peak_rss_mb']:.0f} MB |  |  |"
+        )
         for format in args.formats.split(","):
             dest = work / ("facts.duckdb" if format == "duckdb" else f"out-{format}")
             row = export_once(run, dest, format)

@@ -144,7 +144,9 @@ class Store:
         # limit: the same bounded memory as a database file, without a sync per commit
         self.con = duckdb.connect(":memory:")
         self.con.execute(f"SET memory_limit = '{memory_limit}'")
-        self.con.execute("SET threads = 2")
+        # one thread: each thread needs its own buffers within the limit, and the scan in
+        # Python, not DuckDB, is what takes the time
+        self.con.execute("SET threads = 1")
         self.con.execute(f"SET temp_directory = '{quote_path(work / 'spill')}'")
         # articles carry their text (about 10 KB a row): a smaller batch keeps the buffer small
         self.limits = {name: batch_rows for name in STAGING} | {"stg_articles": max(1, batch_rows // 64)}

@@ -64,9 +64,8 @@ def write(store: Store, dest: Path, format: str, manifest: dict[str, object]) ->
     dest.parent.mkdir(parents=True, exist_ok=True)
     staging = dest.with_name(f".{dest.name}.partial-{os.getpid()}")
     _remove(staging)
-    # one thread reads each table in its stored (sorted) order, so the writers need not
-    # buffer batches to restore that order (which the memory limit would not allow)
-    store.con.execute("SET threads = 1")
+    # the store's one thread reads each table in its stored (sorted) order, so the writers
+    # need not buffer batches to restore that order (which the memory limit would not allow)
     store.con.execute("SET preserve_insertion_order = false")
     try:
         if format == "duckdb":
