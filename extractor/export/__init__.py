@@ -6,7 +6,8 @@
     tables.metrics.filter(...)
 
 Needs the ``export`` extra (``pip install 'finfacts-extractor[export]'``: DuckDB, OpenCC,
-and PyArrow for ``export_run``'s Arrow tables). The tables and the entity-resolution rules are described in the README.
+and PyArrow for ``export_run``'s Arrow tables). The README describes the tables and the
+entity-resolution rules.
 """
 
 from __future__ import annotations

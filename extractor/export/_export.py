@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from .. import __version__
 from ._build import TABLES, build_tables, colisted, drop_superseded, links, load_resolution, name_statistics, table_rows
 from ._reader import Problem, facts_path, read_facts
-from ._resolve import Resolution, Resolver
+from ._resolve import Resolver
 from ._scan import Scanner
 from ._seed import seed_entries
 from ._store import Store
@@ -62,7 +62,6 @@ class _Built:
     store: Store
     source: Path
     articles: int
-    resolution: Resolution
 
 
 @contextmanager
@@ -90,7 +89,7 @@ def _built(run: str | Path, work: Path, *, seed: bool = True) -> Iterator[_Built
         resolution.nodes.clear()
         build_tables(store, resolution)
         store.finish()
-        yield _Built(store, source, articles, resolution)
+        yield _Built(store, source, articles)
     finally:
         store.close()
 

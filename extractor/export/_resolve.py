@@ -186,9 +186,6 @@ class Resolution:
     refusals: list[Refusal]
     nodes: dict[str, Node]
 
-    def entity_of(self, key: str) -> Entity:
-        return self.entities[self.names[key].entity_id]
-
 
 def entity_id(canonical_key: str) -> str:
     """Stable: a hash of the canonical name's key, nothing that depends on input order."""
