@@ -337,8 +337,8 @@ class Resolver:
             reason = None
             if len(targets) > 1:
                 reason = "declared for different institutions: " + ", ".join(self._show(t) for t in targets)
-            elif self._seeded(self._members(alias)) is not None and alias_root != targets[0]:
-                reason = f"the seed table gives it to {self._seeded(self._members(alias)).name}"  # type: ignore[union-attr]
+            elif (seeded := self._seeded(self._members(alias))) is not None and alias_root != targets[0]:
+                reason = f"the seed table gives it to {seeded.name}"
             else:
                 others = self._containing(alias) - {targets[0], alias_root}
                 if others:

@@ -12,6 +12,7 @@ import calendar
 import math
 from datetime import date, datetime, timezone
 from functools import lru_cache
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -100,7 +101,7 @@ class Scanner:
         article, text = facts.article, facts.article.text
         aid = article.id
         add = self.store.add
-        kept = {}
+        kept: dict[str, list[tuple[int, Any]]] = {}
         for kind in ("institutions", "metrics", "regulatory_actions", "products"):
             kept[kind] = []
             for index, fact in enumerate(getattr(facts, kind)):

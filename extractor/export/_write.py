@@ -46,13 +46,12 @@ def check_destination(dest: Path, format: str) -> None:
 def _is_our_duckdb(path: Path) -> bool:
     try:
         with duckdb.connect(str(path), read_only=True) as con:
-            return bool(
-                con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'manifest'").fetchone()[
-                    0
-                ]
-            )  # type: ignore[index]
+            found = con.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'manifest'"
+            ).fetchone()
     except duckdb.Error:
         return False
+    return bool(found and found[0])
 
 
 def _source(table: str) -> str:
