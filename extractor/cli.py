@@ -1,4 +1,4 @@
-"""``extractor``: run a batch, serve, evaluate, show, view, check the setup, write the schema."""
+"""``extractor``: run a batch, serve, export, evaluate, show, view, check the setup, write the schema."""
 
 from __future__ import annotations
 
@@ -295,6 +295,41 @@ def evaluate(
         out.print_json(json.dumps(scores, ensure_ascii=False))
     else:
         out.print(format_scores(scores))
+
+
+@app.command("export")
+def export_tables(
+    outdir: Annotated[Path, typer.Argument(help="output folder of `extractor run` (or its facts.jsonl)")],
+    format: Annotated[str, typer.Option("--format", "-f", help="parquet | csv | duckdb | jsonl")] = "parquet",
+    dest: Annotated[
+        Path | None,
+        typer.Option("-o", "--out", help="a .duckdb file, or a folder for the other formats; default: in OUTDIR"),
+    ] = None,
+    no_seed: Annotated[bool, typer.Option("--no-seed", help="resolve names without the seed table")] = False,
+) -> None:
+    """Knowledge tables from a run: entities, mentions, metrics, series, conflicts …"""
+    try:
+        from .export import FORMATS, DestinationError, ExportInputError, export
+    except ImportError as error:
+        err.print(f"[red]error[/]: {escape(str(error))}")
+        raise typer.Exit(2) from None
+    if format not in FORMATS:
+        raise typer.BadParameter(f"format must be one of {', '.join(FORMATS)}", param_hint="--format")
+    try:
+        report = export(outdir, dest, format=format, seed=not no_seed)
+    except (ExportInputError, DestinationError) as error:
+        err.print(f"[red]error[/]: {escape(str(error))}", soft_wrap=True)
+        raise typer.Exit(2) from None
+    table = Table("table", "rows")
+    for name, rows in report.rows.items():
+        table.add_row(name, str(rows))
+    out.print(table)
+    out.print(f"{report.articles_read} articles → {report.dest} ({report.format})")
+    for problem in report.problems[:20]:
+        err.print(f"[yellow]line {problem.line}[/] {escape(problem.location)}: {escape(problem.message)}")
+    if len(report.problems) > 20:
+        err.print(f"… {len(report.problems) - 20} more in the problems table")
+    raise typer.Exit(1 if report.problems else 0)
 
 
 @app.command()
