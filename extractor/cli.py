@@ -20,8 +20,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from .batch import BatchRunner, estimate_tokens
 from .batch import Progress as BatchProgress
+from .batch import estimate_tokens
 from .config import Config
 from .models import ArticleFacts, Evidence
 
@@ -48,7 +48,7 @@ def run(
     inputs: Annotated[list[Path], typer.Argument(help="files or folders of articles")],
     outdir: Annotated[Path, typer.Option("-o", "--out", help="output folder")] = Path("out"),
     concurrency: Annotated[
-        int, typer.Option(min=1, max=512, help="articles in flight at once, and requests on the wire at most")
+        int, typer.Option(min=1, max=4096, help="articles in flight at once, and requests on the wire at most")
     ] = 1,
     rpm: Annotated[float | None, typer.Option(min=0.1, help="at most this many article starts per minute")] = None,
     model: Annotated[str | None, typer.Option(help="model name at the endpoint")] = None,
@@ -59,6 +59,15 @@ def run(
     limit: Annotated[int | None, typer.Option(min=1, help="only the first N articles")] = None,
     force: Annotated[bool, typer.Option("--force", help="redo articles already in facts.jsonl")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="list articles and token estimate; call nothing")] = False,
+    engine_name: Annotated[
+        str, typer.Option("--engine", help="local (this process) | ray (a Ray Data actor pool, local or a cluster)")
+    ] = "local",
+    ray_address: Annotated[
+        str | None, typer.Option(envvar="RAY_ADDRESS", help="--engine ray: a running cluster; default: start one here")
+    ] = None,
+    actors: Annotated[
+        int | None, typer.Option(min=1, help="--engine ray: actors (default: one per CPU; embedded model: per node)")
+    ] = None,
 ) -> None:
     """Extract facts for every article under INPUTS into OUTDIR."""
     if mode is not None and mode not in ("tools", "json", "json_schema", "llama_json"):
@@ -66,10 +75,14 @@ def run(
     if dry_run:
         _dry_run(inputs, limit)
         return
-    from .pipeline import Extractor
+    from .engines import BatchJob, EngineUnavailable, engine_named
 
+    try:
+        engine = engine_named(engine_name, ray_address=ray_address if engine_name == "ray" else None, actors=actors)
+    except (ValueError, EngineUnavailable) as error:
+        raise typer.BadParameter(str(error), param_hint="--engine") from None
     config = _config(base_url, model, no_cache, mode, timeout)
-    extractor = Extractor(config, max_requests=concurrency)
+    job = BatchJob(tuple(inputs), outdir, config, concurrency=concurrency, rpm=rpm, force=force, limit=limit)
     interactive = err.is_terminal
     bar = Progress(
         TextColumn("[bold]extracting"),
@@ -93,20 +106,10 @@ def run(
             tokens=progress.tokens,
         )
 
-    runner = BatchRunner(
-        extractor, outdir, concurrency=concurrency, rpm=rpm, force=force, limit=limit, on_progress=show
-    )
-
-    async def go() -> object:
-        try:
-            return await runner.run(list(inputs))
-        finally:
-            await extractor.aclose()
-
     _settle_heap()
     try:
         with bar:
-            result = asyncio.run(go())
+            result = engine.run(job, on_progress=show)
     except KeyboardInterrupt:
         err.print(f"[yellow]interrupted[/]: finished articles are kept in {outdir}; run the same command to resume.")
         raise typer.Exit(130) from None

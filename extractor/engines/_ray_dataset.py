@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import os
 import time
 from collections import Counter
@@ -104,10 +105,7 @@ def plan_pool(
     elif concurrency is not None:
         actors = min(actors, concurrency)
     actors = max(1, actors)
-    if concurrency is None:
-        per_actor = 1 if node_servers else REQUESTS_PER_ACTOR
-    else:
-        per_actor = max(1, concurrency // actors)
+    per_actor = max(1, concurrency // actors) if concurrency else (1 if node_servers else REQUESTS_PER_ACTOR)
     return PoolPlan(
         actors=actors,
         requests_per_actor=per_actor,
@@ -313,6 +311,9 @@ class ArticleWorker:
         monitor: Any = None,
     ) -> None:
         os.environ.update(env or {})
+        # a failed call is recorded with its article; instructor's own log line for it
+        # would reach the driver's terminal once per retry (the CLI silences it too)
+        logging.getLogger("instructor").setLevel(logging.CRITICAL)
         context = ray.get_runtime_context()
         self.node_id = context.get_node_id()
         self.worker_id = context.get_actor_id() or f"pid-{os.getpid()}"
@@ -337,8 +338,8 @@ class ArticleWorker:
             try:
                 items.append(article_from_row(row))
             except ValueError as error:
-                origin_path = row.get("origin_path")
-                origin = Origin(path=origin_path, index=row.get("origin_index")) if isinstance(origin_path, str) else None
+                path = row.get("origin_path")
+                origin = Origin(path=path, index=row.get("origin_index")) if isinstance(path, str) else None
                 title = _text_or_none(row.get("title"))
                 items.append(error_record(row_id(row), origin, title, "read", "InvalidRow", str(error)))
         ids = [item.id if isinstance(item, Article) else str(item["id"]) for item in items]

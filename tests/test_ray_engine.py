@@ -1,0 +1,208 @@
+"""The Ray engine on a local Ray instance (2 CPUs) against the fault-injecting stub endpoint.
+
+The stub runs in a thread of this process on 127.0.0.1; Ray's actors are separate
+processes that reach it over loopback, as they would reach a hosted endpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from extractor.articles import Article, load
+from extractor.backends.weights import MODEL_NAME
+from extractor.cli import app
+from extractor.config import Config
+from extractor.models import ArticleFacts
+
+from .support.openai_stub import StubEndpoint
+from .support.recorded import answer_from_recordings, seed_variations
+
+if os.environ.get("CI") == "true":
+    import ray  # CI installs the ray extra: its absence is a failure there, not a skip
+else:
+    ray = pytest.importorskip("ray", reason="the ray extra is not installed (pip install '.[ray]')")
+
+from extractor.engines._ray_dataset import PoolPlan, plan_pool  # noqa: E402  (needs ray)
+
+PLANTED_KEY = "sk-planted-0123456789abcdefSECRET"
+
+
+@pytest.fixture(scope="module")
+def local_ray() -> Iterator[None]:
+    """One local Ray instance for the module, as the engine would start it (2 CPUs here)."""
+    if ray.is_initialized():
+        ray.shutdown()
+    ray.init(num_cpus=2, include_dashboard=False, logging_level="WARNING")
+    try:
+        yield
+    finally:
+        ray.shutdown()
+
+
+def write_jsonl(path: Path, records: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def lines(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]  # a torn line raises
+
+
+def fact_ids(out: Path) -> list[str]:
+    return [record["article"]["id"] for record in lines(out / "facts.jsonl")]
+
+
+def error_ids(out: Path) -> list[str]:
+    return [record["id"] for record in lines(out / "errors.jsonl")]
+
+
+CUT_NOTE = "answer cut at max_tokens"
+
+
+def facts_by_id(out: Path) -> dict[str, dict[str, Any]]:
+    """Each article's facts without ``meta`` (timings, cache flags and token counts differ
+    from run to run; what was extracted must not) and without the note that an answer
+    came with ``finish_reason: "length"``: the stub's ``length`` fault marks a whole
+    answer as cut, which the pipeline keeps (every item is complete) with that note."""
+    facts = {}
+    for record in lines(out / "facts.jsonl"):
+        kept = {k: v for k, v in record.items() if k != "meta"}
+        kept["warnings"] = [w for w in record["warnings"] if CUT_NOTE not in w]
+        facts[record["article"]["id"]] = kept
+    return facts
+
+
+def cut_notes(out: Path) -> int:
+    return sum(any(CUT_NOTE in w for w in record["warnings"]) for record in lines(out / "facts.jsonl"))
+
+
+def cli_env(tmp_path: Path, cache: str = "cache") -> dict[str, str]:
+    return {
+        "EXTRACTOR_CACHE_DIR": str(tmp_path / cache),
+        "EXTRACTOR_API_KEY": PLANTED_KEY,
+        "EXTRACTOR_TIMEOUT_S": "1",
+        "EXTRACTOR_MAX_ATTEMPTS": "4",
+    }
+
+
+def run_args(inputs: Path, out: Path, url: str, *more: str) -> list[str]:
+    return ["run", str(inputs), "-o", str(out), "--base-url", url, "--model", MODEL_NAME, "--mode", "llama_json", *more]
+
+
+@pytest.mark.parametrize(
+    ("actors", "concurrency", "cpus", "nodes", "node_servers"),
+    [(None, 16, 2, 1, False), (None, 64, 2, 1, False), (3, 64, 2, 1, False), (8, 4, 2, 1, False),
+     (None, 1, 2, 1, False), (None, None, 4, 2, False), (None, 3, 2, 2, True), (None, None, 2, 3, True)],
+)
+def test_the_pool_never_holds_more_requests_than_the_concurrency(
+    actors: int | None, concurrency: int | None, cpus: float, nodes: int, node_servers: bool
+) -> None:
+    plan = plan_pool(actors=actors, concurrency=concurrency, cluster_cpus=cpus, nodes=nodes, node_servers=node_servers)
+    assert isinstance(plan, PoolPlan) and plan.actors >= 1 and plan.requests_per_actor >= 1
+    if concurrency is not None:
+        assert plan.concurrency <= concurrency
+        assert plan.concurrency > concurrency - plan.actors  # the bound is used, not wasted
+    if node_servers and actors is None:
+        assert plan.actors == min(nodes, concurrency or nodes)  # one actor per node's server
+    assert plan.batch_rows * 8 >= 2 * plan.requests_per_actor  # articles at hand: twice the requests
+
+
+def test_ray_engine_under_faults_accounts_for_every_article_then_matches_the_local_engine(
+    local_ray: None, tmp_path: Path
+) -> None:
+    inputs = write_jsonl(tmp_path / "in.jsonl", seed_variations(300))
+    expected = {a.id for a in load([inputs]) if isinstance(a, Article)}
+    assert len(expected) == 300
+    out, runner = tmp_path / "ray", CliRunner()
+    ray_args = ("--engine", "ray", "--concurrency", "16")
+    with StubEndpoint(answer_from_recordings, fault_rate=0.3, seed=7, hang_s=3) as stub:
+        first = runner.invoke(app, run_args(inputs, out, stub.base_url, *ray_args), env=cli_env(tmp_path))
+        assert sum(stub.stats.faults.values()) > 50
+        assert stub.stats.max_in_flight <= 16  # over both actors together
+        done, failed = fact_ids(out), error_ids(out)
+        assert len(done) == len(set(done)) and len(failed) == len(set(failed))
+        assert not set(done) & set(failed)
+        assert set(done) | set(failed) == expected
+        assert first.exit_code == (1 if failed else 0), first.output
+        assert sorted(p.stem for p in (out / "articles").glob("*.json")) == sorted(done)
+        summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+        assert summary["articles"]["ok"] == len(done) and summary["articles"]["failed"] == len(failed)
+        assert summary["engine"]["name"] == "ray" and summary["engine"]["workers"] == 2
+        assert sum(summary["engine"]["nodes"].values()) == 300
+        assert {record["stage"] for record in lines(out / "errors.jsonl")} <= {"transport", "validation", "model_output"}
+        assert cut_notes(out) <= stub.stats.faults["length"]
+
+        stub.set_fault_rate(0.0)
+        before = stub.stats.requests
+        second = runner.invoke(app, run_args(inputs, out, stub.base_url, *ray_args), env=cli_env(tmp_path))
+        assert second.exit_code == 0, second.output
+        # only the failed articles' missing passes are asked again: the actors share the cache
+        assert stub.stats.requests - before <= 3 * len(failed)
+    done = fact_ids(out)
+    assert len(done) == len(set(done)) == 300 and set(done) == expected
+    assert error_ids(out) == []
+    rerun = json.loads((out / "summary.json").read_text(encoding="utf-8"))["articles"]
+    assert rerun["skipped_done"] == 300 - len(failed) and rerun["ok"] == len(failed)
+
+    local_out = tmp_path / "local"
+    with StubEndpoint(answer_from_recordings) as stub:
+        local = runner.invoke(
+            app, run_args(inputs, local_out, stub.base_url, "--concurrency", "16"), env=cli_env(tmp_path, "cache-local")
+        )
+    assert local.exit_code == 0, local.output
+    assert cut_notes(local_out) == 0
+    assert facts_by_id(out) == facts_by_id(local_out)  # every fact of every article, as the local engine found it
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert PLANTED_KEY.encode() not in path.read_bytes(), f"key leaked into {path}"
+
+
+def test_extract_dataset_maps_rows_to_facts_or_error_rows_ready_for_parquet(local_ray: None, tmp_path: Path) -> None:
+    import datetime
+
+    import pyarrow.parquet as pq
+
+    from extractor.ray import extract_dataset
+
+    seeds = seed_variations(6)
+    rows: list[dict[str, Any]] = [
+        {"text": seeds[0]["text"]},
+        {"text": seeds[1]["text"], "title": seeds[1]["title"], "id": "given-id"},
+        {"text": seeds[2]["text"], "source": "某报", "published_at": datetime.datetime(2025, 8, 1, 9, 30)},
+        {"text": "   ", "title": "空的"},
+        {"text": seeds[3]["text"], "title": None, "source": None},
+    ]
+    ds = ray.data.from_items(rows)
+    with StubEndpoint(answer_from_recordings) as stub:
+        config = Config(base_url=stub.base_url, model=MODEL_NAME, mode="llama_json", cache=False, max_attempts=1)
+        facts = extract_dataset(ds, config=config, concurrency=4)
+        facts.write_parquet(str(tmp_path / "parquet"))
+    table = pq.read_table(tmp_path / "parquet")
+    assert table.num_rows == len(rows)
+    assert set(table.column_names) == {"id", "facts", "error", "node_id", "worker_id"}
+    by_id = {row["id"]: row for row in table.to_pylist()}
+    assert "given-id" in by_id
+    ok = [ArticleFacts.model_validate_json(row["facts"]) for row in by_id.values() if row["facts"] is not None]
+    assert len(ok) == 4 and all(f.metrics for f in ok)
+    assert {f.article.published_at for f in ok} >= {"2025-08-01T09:30"}
+    [bad] = [row for row in by_id.values() if row["facts"] is None]
+    record = json.loads(bad["error"])
+    assert record["stage"] == "read" and record["title"] == "空的" and "no text" in record["message"]
+
+
+def test_engine_options_are_checked_before_anything_runs(tmp_path: Path) -> None:
+    inputs = write_jsonl(tmp_path / "in.jsonl", seed_variations(1))
+    runner = CliRunner()
+    for more in (("--engine", "spark"), ("--actors", "2"), ("--engine", "local", "--actors", "3")):
+        result = runner.invoke(app, run_args(inputs, tmp_path / "out", "http://127.0.0.1:9/v1", *more))
+        assert result.exit_code == 2, (more, result.output)
+    assert not (tmp_path / "out").exists()
