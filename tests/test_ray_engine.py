@@ -100,8 +100,16 @@ def run_args(inputs: Path, out: Path, url: str, *more: str) -> list[str]:
 
 @pytest.mark.parametrize(
     ("actors", "concurrency", "cpus", "nodes", "node_servers"),
-    [(None, 16, 2, 1, False), (None, 64, 2, 1, False), (3, 64, 2, 1, False), (8, 4, 2, 1, False),
-     (None, 1, 2, 1, False), (None, None, 4, 2, False), (None, 3, 2, 2, True), (None, None, 2, 3, True)],
+    [
+        (None, 16, 2, 1, False),
+        (None, 64, 2, 1, False),
+        (3, 64, 2, 1, False),
+        (8, 4, 2, 1, False),
+        (None, 1, 2, 1, False),
+        (None, None, 4, 2, False),
+        (None, 3, 2, 2, True),
+        (None, None, 2, 3, True),
+    ],
 )
 def test_the_pool_never_holds_more_requests_than_the_concurrency(
     actors: int | None, concurrency: int | None, cpus: float, nodes: int, node_servers: bool
@@ -138,7 +146,8 @@ def test_ray_engine_under_faults_accounts_for_every_article_then_matches_the_loc
         assert summary["articles"]["ok"] == len(done) and summary["articles"]["failed"] == len(failed)
         assert summary["engine"]["name"] == "ray" and summary["engine"]["workers"] == 2
         assert sum(summary["engine"]["nodes"].values()) == 300
-        assert {record["stage"] for record in lines(out / "errors.jsonl")} <= {"transport", "validation", "model_output"}
+        stages = {record["stage"] for record in lines(out / "errors.jsonl")}
+        assert stages <= {"transport", "validation", "model_output"}
         assert cut_notes(out) <= stub.stats.faults["length"]
 
         stub.set_fault_rate(0.0)
