@@ -27,7 +27,7 @@ $(PY):
 	$(PIP) install -q --upgrade pip
 
 setup: $(PY)
-	$(PIP) install -q -e ".[test]"
+	$(PIP) install -q -e ".[test,ray]"
 
 setup-local: $(PY)
 	@ls $(WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1 || { \

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import inspect
 import json
 import logging
 import os
@@ -397,7 +398,7 @@ def map_articles(
 ) -> ray.data.Dataset:
     """``ds`` through the actor pool that ``plan`` describes."""
     env = forwarded_env()
-    return ds.repartition(target_num_rows_per_block=plan.batch_rows).map_batches(
+    return ds.map_batches(
         ArticleWorker,
         fn_constructor_args=(config, plan),
         fn_constructor_kwargs={
@@ -409,13 +410,29 @@ def map_articles(
         },
         batch_size=plan.batch_rows,
         batch_format="pyarrow",
-        compute=ray.data.ActorPoolStrategy(
-            size=plan.actors,
+        compute=_actor_pool(plan.actors),
+        num_cpus=CPUS_PER_ACTOR,
+        **_concurrent_calls(),
+    )
+
+
+def _actor_pool(size: int) -> ray.data.ActorPoolStrategy:
+    """A fixed pool whose actors each hold ``TASKS_PER_ACTOR`` batches and run them
+    together on their event loop (newer Ray says so in the strategy, older as the
+    actor's ``max_concurrency``)."""
+    if "max_concurrent_calls_per_actor" in inspect.signature(ray.data.ActorPoolStrategy).parameters:
+        return ray.data.ActorPoolStrategy(
+            size=size,
             max_tasks_in_flight_per_actor=TASKS_PER_ACTOR,
             max_concurrent_calls_per_actor=TASKS_PER_ACTOR,
-        ),
-        num_cpus=CPUS_PER_ACTOR,
-    )
+        )
+    return ray.data.ActorPoolStrategy(size=size, max_tasks_in_flight_per_actor=TASKS_PER_ACTOR)
+
+
+def _concurrent_calls() -> dict[str, int]:
+    if "max_concurrent_calls_per_actor" in inspect.signature(ray.data.ActorPoolStrategy).parameters:
+        return {}
+    return {"max_concurrency": TASKS_PER_ACTOR}
 
 
 def extract_dataset(
@@ -432,6 +449,10 @@ def extract_dataset(
     ``ArticleFacts`` JSON, as a ``facts.jsonl`` line) or ``error`` (the error record as
     JSON), and the ``node_id`` and ``worker_id`` it ran on. Ready for ``write_json`` or
     ``write_parquet``; nothing runs until the dataset is consumed.
+
+    A block's results come back when its last article is done: blocks of a few hundred
+    rows at most (``ds.repartition(target_num_rows_per_block=...)``) stream results and
+    spread the work over the actors best.
 
     ``concurrency`` bounds the requests in flight over the whole pool (default: 16 per
     actor for an endpoint, one for the embedded model); ``actors`` defaults to one per CPU
