@@ -193,7 +193,7 @@ def test_extract_dataset_maps_rows_to_facts_or_error_rows_ready_for_parquet(loca
     ds = ray.data.from_items(rows)
     with StubEndpoint(answer_from_recordings) as stub:
         config = Config(base_url=stub.base_url, model=MODEL_NAME, mode="llama_json", cache=False, max_attempts=1)
-        facts = extract_dataset(ds, config=config, concurrency=4)
+        facts = extract_dataset(ds, config=config, actors=1, concurrency=4)
         facts.write_parquet(str(tmp_path / "parquet"))
     table = pq.read_table(tmp_path / "parquet")
     assert table.num_rows == len(rows)
