@@ -320,7 +320,7 @@ class ArticleWorker:
         self.worker_id = context.get_actor_id() or f"pid-{os.getpid()}"
         backend: Backend | None = None
         if plan.node_servers:
-            server = (node_servers or {}).get(self.node_id)
+            server: Any = (node_servers or {}).get(self.node_id)
             if server is None:  # a node that joined after the batch started
                 server = ray.remote(NodeModelServer).options(num_cpus=0).remote(config, env or {}, node_backend)
                 self._own_server = server
@@ -429,7 +429,7 @@ def _actor_pool(size: int) -> ray.data.ActorPoolStrategy:
     return ray.data.ActorPoolStrategy(size=size, max_tasks_in_flight_per_actor=TASKS_PER_ACTOR)
 
 
-def _concurrent_calls() -> dict[str, int]:
+def _concurrent_calls() -> dict[str, Any]:
     if "max_concurrent_calls_per_actor" in inspect.signature(ray.data.ActorPoolStrategy).parameters:
         return {}
     return {"max_concurrency": TASKS_PER_ACTOR}

@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pyarrow as pa
 import ray
@@ -227,13 +227,14 @@ class RayEngine:
             repair_jsonl(outdir / name)
         done = set() if job.force else _done_ids(outdir)
         ledger = RayLedger(outdir, done, on_progress or (lambda _: None))
-        started_ray = self._connect()
-        engine: dict[str, Any] = {"name": "ray", "address": self.address or "local", "ray_init_s": 0.0}
-        engine["ray_init_s"] = round(time.perf_counter() - began, 3)
+        engine: dict[str, Any] = {"name": "ray", "address": self.address or "local"}
         context = ray.data.DataContext.get_current()
         saved = (context.enable_progress_bars, context.print_on_execution_start, context.max_errored_blocks)
         servers: dict[str, Any] = {}
+        started_ray = False
         try:
+            started_ray = self._connect()
+            engine["ray_init_s"] = round(time.perf_counter() - began, 3)
             # a block that errors is left out and its articles sent again (see _rounds),
             # never the end of the batch
             context.enable_progress_bars = False
@@ -249,9 +250,7 @@ class RayEngine:
                 nodes=len(nodes),
                 node_servers=node_wide,
             )
-            engine.update(
-                actors=plan.actors, requests_per_actor=plan.requests_per_actor, cluster_nodes=len(nodes)
-            )
+            engine.update(actors=plan.actors, requests_per_actor=plan.requests_per_actor, cluster_nodes=len(nodes))
             self.monitor = ray.remote(RunMonitor).options(num_cpus=0).remote()
             if node_wide:
                 servers = start_node_servers(config, forwarded_env(), self.node_backend)
@@ -360,7 +359,7 @@ class RayEngine:
                     last_error = f"{type(error).__name__}: {str(error)[:300]}"
                     log.warning("the Ray dataset failed: %s", last_error)
                     break
-                for row in table.to_pylist():
+                for row in cast(pa.Table, table).to_pylist():
                     ledger.take(row)
                 ledger.flush()
         for _, ids in blocks:
