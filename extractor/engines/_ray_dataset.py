@@ -100,10 +100,8 @@ def plan_pool(
     one actor per node, since its server answers one request at a time.
     """
     if actors is None:
-        actors = nodes if node_servers else max(1, int(cluster_cpus))
-        if concurrency is not None:
-            actors = min(actors, concurrency)
-    elif concurrency is not None:
+        actors = nodes if node_servers else int(cluster_cpus)
+    if concurrency is not None:
         actors = min(actors, concurrency)
     actors = max(1, actors)
     per_actor = max(1, concurrency // actors) if concurrency else (1 if node_servers else REQUESTS_PER_ACTOR)
