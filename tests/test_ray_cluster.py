@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import threading
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -81,13 +80,12 @@ def test_two_nodes_share_the_work_and_a_killed_actor_loses_nothing(two_nodes: An
     config = Config(mode="llama_json", cache_dir=tmp_path / "cache", max_attempts=2)
     engine = RayEngine(address=two_nodes.address, actors=4, node_backend=StubServerBackend)
     killed: dict[str, Any] = {}
+    finished = threading.Event()
 
     def kill_a_busy_actor() -> None:
         """Once some articles are written, ray.kill an actor that holds unfinished ones
         (Ray restarts it, as it would after a crash), and note what it held."""
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            time.sleep(0.05)
+        while not finished.wait(0.05):
             if engine.monitor is None or not lines(out / "facts.jsonl"):
                 continue
             try:
@@ -104,8 +102,11 @@ def test_two_nodes_share_the_work_and_a_killed_actor_loses_nothing(two_nodes: An
 
     killer = threading.Thread(target=kill_a_busy_actor, daemon=True)
     killer.start()
-    result = engine.run(BatchJob((inputs,), out, config, concurrency=8))
-    killer.join(timeout=10)
+    try:
+        result = engine.run(BatchJob((inputs,), out, config, concurrency=8))
+    finally:
+        finished.set()
+        killer.join(timeout=10)
 
     done = [r["article"]["id"] for r in lines(out / "facts.jsonl")]
     assert len(done) == len(set(done)) == 40 and result.ok == 40

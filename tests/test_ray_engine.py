@@ -215,3 +215,37 @@ def test_engine_options_are_checked_before_anything_runs(tmp_path: Path) -> None
         result = runner.invoke(app, run_args(inputs, tmp_path / "out", "http://127.0.0.1:9/v1", *more))
         assert result.exit_code == 2, (more, result.output)
     assert not (tmp_path / "out").exists()
+
+
+class BrokenServer:
+    """A node's model server that cannot start (as the embedded model without its weights)."""
+
+    name = "broken"
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+
+    def start(self) -> Any:
+        from extractor.backends import BackendError
+
+        raise BackendError("no weights on this node")
+
+    def stop(self) -> None:
+        return None
+
+
+def test_articles_ray_cannot_run_end_as_engine_errors_not_lost(local_ray: None, tmp_path: Path) -> None:
+    """When Ray gives up on the whole dataset (here: no actor can start), every article
+    still ends in errors.jsonl, saying why, and the batch reports them as failed."""
+    from extractor.engines import BatchJob
+    from extractor.engines.ray import RayEngine
+
+    inputs = write_jsonl(tmp_path / "in.jsonl", seed_variations(3))
+    out = tmp_path / "out"
+    job = BatchJob((inputs,), out, Config(mode="llama_json", cache_dir=tmp_path / "cache"), concurrency=1)
+    result = RayEngine(actors=1, node_backend=BrokenServer, rounds=1).run(job)
+    assert result.failed == 3 and result.ok == 0
+    records = lines(out / "errors.jsonl")
+    assert len(records) == 3 and {r["stage"] for r in records} == {"engine"}
+    assert all("no weights on this node" in r["message"] for r in records), records[0]["message"]
+    assert fact_ids(out) == []

@@ -356,7 +356,7 @@ class RayEngine:
                 except StopIteration:
                     break
                 except Exception as error:  # Ray gave up on the dataset; what came back is kept
-                    last_error = f"{type(error).__name__}: {str(error)[:300]}"
+                    last_error = _reason(error)
                     log.warning("the Ray dataset failed: %s", last_error)
                     break
                 for row in cast(pa.Table, table).to_pylist():
@@ -415,6 +415,13 @@ class RayEngine:
             self.monitor = None
         if started_ray:
             ray.shutdown()
+
+
+def _reason(error: Exception) -> str:
+    """Why Ray gave up, in a line: its error's type and the last line of its message,
+    which for an error raised in an actor is the original exception."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return f"{type(error).__name__}: {lines[-1] if lines else ''}"[:300]
 
 
 def _done_ids(outdir: Path) -> set[str]:
