@@ -81,9 +81,10 @@ class RayLedger:
         self._pending: set[Future[None]] = set()
 
     def skip(self) -> None:
-        self.result.skipped += 1
-        self.progress.skipped += 1
-        self.progress.done += 1
+        with self._lock:
+            self.result.skipped += 1
+            self.progress.skipped += 1
+            self.progress.done += 1
         self.on_progress(self.progress)
 
     def fail(self, record: dict[str, Any]) -> None:
