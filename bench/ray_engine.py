@@ -102,6 +102,7 @@ def main() -> None:
     parser.add_argument("--write-readme", action="store_true")
     args = parser.parse_args()
     rows = []
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         inputs = write_inputs(work / "in.jsonl", args.articles)
@@ -110,8 +111,9 @@ def main() -> None:
             ray = run("ray", n, inputs, work, args.latency)
             rows.append((n, local, ray))
     lines = [
-        f"Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; endpoint at {args.latency * 1000:.0f} ms "
-        f"in the bench process; {args.articles} articles, no cache. Printed by `python bench/ray_engine.py`.",
+        f"Machine: {os.cpu_count()} cores (load average {load:.1f} at the start), Python {sys.version.split()[0]}; "
+        f"endpoint at {args.latency * 1000:.0f} ms in the bench process; {args.articles} articles, no cache. "
+        "Printed by `python bench/ray_engine.py`.",
         "",
         "| concurrency | local engine, steady | ray engine, steady (actors) | ray / local, steady (target ≥ 0.9) | "
         "start-up: local | start-up: ray (of it: Ray itself) | whole process: local, ray | ray / local, whole process |",
