@@ -27,7 +27,7 @@ $(PY):
 	$(PIP) install -q --upgrade pip
 
 setup: $(PY)
-	$(PIP) install -q -e ".[serve,export,test]"
+	$(PIP) install -q -e ".[serve,export,ray,test]"
 
 setup-local: $(PY)
 	@ls $(WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1 || { \
@@ -35,7 +35,7 @@ setup-local: $(PY)
 	  CMAKE_ARGS="$(LLAMA_CMAKE)" $(PIP) wheel -q --no-deps --no-cache-dir --no-binary llama-cpp-python \
 	    "llama-cpp-python==$(LLAMA_VERSION)" -w $(WHEELS); }
 	$(PIP) install -q --no-deps --force-reinstall $(WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl
-	$(PIP) install -e ".[local,test,export]"
+	$(PIP) install -e ".[local,export,ray,test]"
 
 demo: setup-local
 	$(VENV)/bin/extractor run $(INPUT) -o $(OUT)

@@ -76,14 +76,6 @@ def error_record(item: Article | LoadError, stage: str, error_type: str, message
     }
 
 
-class _ArticleNotWritten(Exception):
-    """``articles/<id>.json`` could not be written: that article's error, not the batch's."""
-
-    def __init__(self, path: Path, error: OSError) -> None:
-        super().__init__(f"cannot write {path}: {error.strerror or error}")
-        self.error_type = type(error).__name__
-
-
 @dataclass
 class Progress:
     """What a progress display needs; updated as articles finish."""
@@ -145,6 +137,74 @@ class Inventory:
     origins: dict[str, list[Origin]] = field(default_factory=dict)
 
 
+_Item = Article | LoadError
+
+
+def done_ids(outdir: Path) -> set[str]:
+    """The ids of the articles already in ``outdir/facts.jsonl``."""
+    return {r["article"]["id"] for r in read_jsonl(outdir / FACTS) if isinstance(r.get("article"), dict)}
+
+
+def distinct_reads(inputs: Iterable[str | Path], limit: int | None = None) -> Iterator[tuple[str, _Item, bool]]:
+    """(key, item, first read of this key) for every input, up to ``limit`` distinct keys."""
+    seen: set[str] = set()
+    for item in load(inputs):
+        if limit is not None and len(seen) >= limit:
+            return
+        key = load_error_id(item) if isinstance(item, LoadError) else item.id
+        fresh = key not in seen
+        seen.add(key)
+        yield key, item, fresh
+
+
+def survey(inputs: Iterable[str | Path], done: set[str], limit: int | None = None) -> Inventory:
+    """Count the inputs and find every origin of a repeated body, keeping no texts."""
+    inventory = Inventory()
+    first: dict[str, tuple[str, int | None]] = {}  # compact: one entry per distinct article
+    for key, item, fresh in distinct_reads(inputs, limit):
+        if fresh:
+            inventory.total += 1
+            inventory.already_done += key in done
+            if isinstance(item, Article) and item.origin is not None:
+                first[key] = (sys.intern(item.origin.path), item.origin.index)
+            continue
+        inventory.duplicates += 1
+        if isinstance(item, LoadError):
+            continue  # the same unreadable input named twice
+        if key not in inventory.origins:
+            path, index = first.get(key, ("", None))
+            inventory.origins[key] = [Origin(path=path, index=index)] if path else []
+        listed = inventory.origins[key]
+        if item.origin is not None and item.origin not in listed:
+            listed.append(item.origin)
+    return inventory
+
+
+def claim_output(outdir: Path, *, force: bool = False) -> FolderLock:
+    """Own the output folder (OutputBusy when another run does) and make it ready: its
+    ``articles/`` made, torn last lines cut, and with ``force`` the old records gone."""
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+        lock = FolderLock(outdir)
+        lock.acquire()
+    except OSError as error:
+        raise OutputError(f"cannot use {outdir} as the output folder: {error.strerror or error}") from error
+    try:
+        (outdir / ARTICLES).mkdir(exist_ok=True)
+        repair_jsonl(outdir / FACTS)
+        repair_jsonl(outdir / ERRORS)
+        if force:
+            for name in (FACTS, ERRORS):
+                (outdir / name).unlink(missing_ok=True)
+    except OSError as error:
+        lock.release()
+        raise OutputError(f"cannot write to {outdir}: {error.strerror or error}") from error
+    except BaseException:
+        lock.release()
+        raise
+    return lock
+
+
 class LoopLag:
     """How late the event loop wakes a sleeper: CPU work on the loop shows up as lag,
     and lag delays every request in flight (reported in summary.json)."""
@@ -175,6 +235,7 @@ class Ledger:
     (the result, the progress display, this run's failures and successes)."""
 
     def __init__(self, outdir: Path, progress: Progress, on_progress: Callable[[Progress], None]) -> None:
+        self.outdir = outdir
         self.result = BatchResult(outdir=outdir)
         self.progress = progress
         self.on_progress = on_progress
@@ -211,12 +272,61 @@ class Ledger:
         self.progress.cached += facts.meta.cached
         self._advance()
 
+    def write_facts(self, facts: ArticleFacts, line: str | None = None) -> dict[str, Any] | None:
+        """The article's file, then its line in facts.jsonl (``line``: the facts already
+        serialised); safe from any thread, counts nothing. Returns the article's ``write``
+        error record when its file cannot be written; OutputError when facts.jsonl cannot
+        (the batch stops)."""
+        path = self.outdir / ARTICLES / f"{facts.article.id}.json"
+        # pydantic's own serialiser: in a thread it still holds the GIL, so its time is
+        # time the event loop waits
+        try:
+            write_atomic(path, facts.model_dump_json(indent=2) + "\n")
+        except OSError as error:
+            message = f"cannot write {path}: {error.strerror or error}"
+            return error_record(facts.article, "write", type(error).__name__, message)
+        try:
+            self.facts.write_line(facts.model_dump_json() if line is None else line)
+        except OutputError:
+            with suppress(OSError):
+                path.unlink()  # articles/ holds what facts.jsonl lists
+            raise
+        return None
+
     def close(self) -> BatchResult:
         self.facts.close()
         self.errors.close()
         self.result.ok = self.facts.written  # what is on disk: the one count of finished articles
         self.result.usage = dict(self.usage)
         return self.result
+
+    def finish(
+        self, done: set[str], wall_s: float, stopped: BaseException | None = None, extra: dict[str, Any] | None = None
+    ) -> BatchResult:
+        """Close the writers and leave errors.jsonl (one record per still-failing article:
+        this run's, else the last run's) and summary.json (with ``extra`` added) as the
+        run ends. When the batch is already stopping, its first error is the one raised."""
+        result = self.close()
+        result.wall_s = wall_s
+        try:
+            self._rewrite_errors(done | self.succeeded_now)
+            summary = {**result.summary(), **(extra or {})}
+            write_atomic(self.outdir / SUMMARY, json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+        except OSError as error:
+            if stopped is None:
+                raise OutputError(f"cannot write to {self.outdir}: {error.strerror or error}") from error
+        return result
+
+    def _rewrite_errors(self, settled: set[str]) -> None:
+        path = self.outdir / ERRORS
+        kept: dict[str, dict[str, Any]] = {}
+        for record in read_jsonl(path):
+            kept[str(record.get("id"))] = record
+        kept.update(self.failed_now)
+        for article_id in settled:
+            kept.pop(article_id, None)
+        lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in kept.values())
+        write_atomic(path, lines)
 
     def _spent(self, usage: Usage | None) -> None:
         if usage is not None:
@@ -227,9 +337,6 @@ class Ledger:
     def _advance(self) -> None:
         self.progress.done += 1
         self.on_progress(self.progress)
-
-
-_Item = Article | LoadError
 
 
 class BatchRunner:
@@ -253,108 +360,20 @@ class BatchRunner:
         self.on_progress = on_progress or (lambda _: None)
         self.progress = Progress()
 
-    # -- the inputs -------------------------------------------------------------------
-
-    def _reads(self, inputs: Iterable[str | Path]) -> Iterator[tuple[str, _Item, bool]]:
-        """(key, item, first read of this key) for every input, up to ``limit`` distinct."""
-        seen: set[str] = set()
-        for item in load(inputs):
-            if self.limit is not None and len(seen) >= self.limit:
-                return
-            key = load_error_id(item) if isinstance(item, LoadError) else item.id
-            fresh = key not in seen
-            seen.add(key)
-            yield key, item, fresh
-
     def survey(self, inputs: Iterable[str | Path], done: set[str] | None = None) -> Inventory:
         """Count the inputs and find every origin of a repeated body, keeping no texts."""
-        done = self._done_ids() if done is None else done
-        inventory = Inventory()
-        first: dict[str, tuple[str, int | None]] = {}  # compact: one entry per distinct article
-        for key, item, fresh in self._reads(inputs):
-            if fresh:
-                inventory.total += 1
-                inventory.already_done += key in done
-                if isinstance(item, Article) and item.origin is not None:
-                    first[key] = (sys.intern(item.origin.path), item.origin.index)
-                continue
-            inventory.duplicates += 1
-            if isinstance(item, LoadError):
-                continue  # the same unreadable input named twice
-            if key not in inventory.origins:
-                path, index = first.get(key, ("", None))
-                inventory.origins[key] = [Origin(path=path, index=index)] if path else []
-            listed = inventory.origins[key]
-            if item.origin is not None and item.origin not in listed:
-                listed.append(item.origin)
-        return inventory
+        return survey(inputs, self._done() if done is None else done, self.limit)
 
-    # -- state on disk ----------------------------------------------------------------
-
-    def _done_ids(self) -> set[str]:
-        if self.force:
-            return set()
-        return {r["article"]["id"] for r in read_jsonl(self.outdir / FACTS) if isinstance(r.get("article"), dict)}
-
-    def _claim(self) -> FolderLock:
-        """Own the output folder (OutputBusy when another run does) and make it ready."""
-        try:
-            self.outdir.mkdir(parents=True, exist_ok=True)
-            lock = FolderLock(self.outdir)
-            lock.acquire()
-        except OSError as error:
-            raise OutputError(f"cannot use {self.outdir} as the output folder: {error.strerror or error}") from error
-        try:
-            (self.outdir / ARTICLES).mkdir(exist_ok=True)
-            repair_jsonl(self.outdir / FACTS)
-            repair_jsonl(self.outdir / ERRORS)
-            if self.force:
-                for name in (FACTS, ERRORS):
-                    (self.outdir / name).unlink(missing_ok=True)
-        except OSError as error:
-            lock.release()
-            raise OutputError(f"cannot write to {self.outdir}: {error.strerror or error}") from error
-        except BaseException:
-            lock.release()
-            raise
-        return lock
-
-    def _rewrite_errors(self, settled: set[str], failed_now: dict[str, dict[str, Any]]) -> None:
-        """Keep one record per still-failing article: this run's, else the last run's."""
-        path = self.outdir / ERRORS
-        kept: dict[str, dict[str, Any]] = {}
-        for record in read_jsonl(path):
-            kept[str(record.get("id"))] = record
-        kept.update(failed_now)
-        for article_id in settled:
-            kept.pop(article_id, None)
-        lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in kept.values())
-        write_atomic(path, lines)
-
-    def _write_facts(self, facts: ArticleFacts, writer: JsonlWriter) -> None:
-        """The article's file, then its line; runs in a thread. _ArticleNotWritten when the
-        file cannot be written, OutputError when facts.jsonl cannot."""
-        path = self.outdir / ARTICLES / f"{facts.article.id}.json"
-        # pydantic's own serialiser: this runs in a thread but holds the GIL, so its time
-        # is time the event loop waits
-        try:
-            write_atomic(path, facts.model_dump_json(indent=2) + "\n")
-        except OSError as error:
-            raise _ArticleNotWritten(path, error) from error
-        try:
-            writer.write_line(facts.model_dump_json())
-        except OutputError:
-            with suppress(OSError):
-                path.unlink()  # articles/ holds what facts.jsonl lists
-            raise
+    def _done(self) -> set[str]:
+        return set() if self.force else done_ids(self.outdir)
 
     # -- the run ----------------------------------------------------------------------
 
     async def run(self, inputs: list[str | Path]) -> BatchResult:
         began = time.perf_counter()
-        lock = self._claim()
+        lock = claim_output(self.outdir, force=self.force)
         try:
-            done = self._done_ids()
+            done = self._done()
             inventory = self.survey(inputs, done)
             self.progress.total = inventory.total
             ledger = Ledger(self.outdir, self.progress, self.on_progress)
@@ -370,7 +389,7 @@ class BatchRunner:
             finally:
                 watcher.cancel()
                 ledger.result.loop_lag = lag.summary()
-                self._settle(ledger, done, time.perf_counter() - began, stopped)
+                ledger.finish(done, time.perf_counter() - began, stopped)
         finally:
             lock.release()
         return ledger.result
@@ -404,7 +423,7 @@ class BatchRunner:
         queue: asyncio.Queue[_Item | None],
         ledger: Ledger,
     ) -> None:
-        for key, item, fresh in self._reads(inputs):
+        for key, item, fresh in distinct_reads(inputs, self.limit):
             if not fresh:
                 continue  # a repeated body: counted and listed by the survey
             if key in done:
@@ -444,7 +463,7 @@ class BatchRunner:
         """Write the facts off the event loop (fsync), so other articles keep flowing, and
         count the outcome. A write that has started is finished and counted even when
         the run is cancelled."""
-        write = asyncio.ensure_future(asyncio.to_thread(self._write_facts, facts, ledger.facts))
+        write = asyncio.ensure_future(asyncio.to_thread(ledger.write_facts, facts))
         cancelled = False
         try:
             await asyncio.shield(write)
@@ -455,24 +474,14 @@ class BatchRunner:
             pass
         error = write.exception()
         if error is None:
-            ledger.succeeded(facts)
-        elif isinstance(error, _ArticleNotWritten):
-            ledger.failed(error_record(article, "write", error.error_type, str(error)), facts.meta.usage)
+            record = write.result()
+            if record is None:
+                ledger.succeeded(facts)
+            else:  # its file could not be written: that article's error, not the batch's
+                ledger.failed(record, facts.meta.usage)
         elif isinstance(error, OutputError):
             raise error
         else:  # a bug must not end the batch; it is recorded
             ledger.failed(error_record(article, "internal", type(error).__name__, str(error)[:500]), facts.meta.usage)
         if cancelled:
             raise asyncio.CancelledError
-
-    def _settle(self, ledger: Ledger, done: set[str], wall_s: float, stopped: BaseException | None) -> None:
-        """Close the writers and leave errors.jsonl and summary.json as this run ends.
-        When the batch is already stopping, its first error is the one that is raised."""
-        result = ledger.close()
-        result.wall_s = wall_s
-        try:
-            self._rewrite_errors(done | ledger.succeeded_now, ledger.failed_now)
-            write_atomic(self.outdir / SUMMARY, json.dumps(result.summary(), ensure_ascii=False, indent=2) + "\n")
-        except OSError as error:
-            if stopped is None:
-                raise OutputError(f"cannot write to {self.outdir}: {error.strerror or error}") from error

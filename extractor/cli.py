@@ -20,8 +20,8 @@ from rich.table import Table
 from rich.text import Text
 
 from ._exceptions import ConfigError, OutputBusy, OutputError
-from .batch import BatchRunner, estimate_tokens
 from .batch import Progress as BatchProgress
+from .batch import estimate_tokens
 from .config import MODES, Config
 from .models import ArticleFacts, Evidence
 
@@ -56,7 +56,7 @@ def run(
     inputs: Annotated[list[Path], typer.Argument(help="files or folders of articles")],
     outdir: Annotated[Path, typer.Option("-o", "--out", help="output folder")] = Path("out"),
     concurrency: Annotated[
-        int, typer.Option(min=1, max=512, help="articles in flight at once, and requests on the wire at most")
+        int, typer.Option(min=1, max=4096, help="articles in flight at once, and requests on the wire at most")
     ] = 1,
     rpm: Annotated[
         float | None, typer.Option(help="at most this many requests per minute, retries included")
@@ -71,6 +71,15 @@ def run(
     limit: Annotated[int | None, typer.Option(min=1, help="only the first N articles")] = None,
     force: Annotated[bool, typer.Option("--force", help="redo articles already in facts.jsonl")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="list articles and token estimate; call nothing")] = False,
+    engine_name: Annotated[
+        str, typer.Option("--engine", help="local (this process) | ray (a Ray Data actor pool, local or a cluster)")
+    ] = "local",
+    ray_address: Annotated[
+        str | None, typer.Option(envvar="RAY_ADDRESS", help="--engine ray: a running cluster; default: start one here")
+    ] = None,
+    actors: Annotated[
+        int | None, typer.Option(min=1, help="--engine ray: actors (default: one per CPU; embedded model: per node)")
+    ] = None,
 ) -> None:
     """Extract facts for every article under INPUTS into OUTDIR."""
     config = _config(
@@ -79,9 +88,13 @@ def run(
     if dry_run:
         _dry_run(inputs, limit)
         return
-    from .pipeline import Extractor
+    from .engines import BatchJob, EngineUnavailable, engine_named
 
-    extractor = Extractor(config, max_requests=concurrency)
+    try:
+        engine = engine_named(engine_name, ray_address=ray_address if engine_name == "ray" else None, actors=actors)
+    except (ValueError, EngineUnavailable) as error:
+        raise typer.BadParameter(str(error), param_hint="--engine") from None
+    job = BatchJob(tuple(inputs), outdir, config, concurrency=concurrency, force=force, limit=limit)
     interactive = err.is_terminal
     bar = Progress(
         TextColumn("[bold]extracting"),
@@ -105,25 +118,10 @@ def run(
             tokens=progress.tokens,
         )
 
-    runner = BatchRunner(extractor, outdir, concurrency=concurrency, force=force, limit=limit, on_progress=show)
-
-    async def go() -> object:
-        # SIGTERM ends the batch as Ctrl-C does: the run is cancelled, finished work is
-        # kept and summary.json says it was interrupted
-        loop = asyncio.get_running_loop()
-        main = asyncio.current_task()
-        assert main is not None
-        loop.add_signal_handler(signal.SIGTERM, main.cancel)
-        try:
-            return await runner.run(list(inputs))
-        finally:
-            loop.remove_signal_handler(signal.SIGTERM)
-            await extractor.aclose()
-
     _settle_heap()
     try:
         with bar:
-            result = asyncio.run(go())
+            result = engine.run(job, on_progress=show)
     except (KeyboardInterrupt, asyncio.CancelledError):
         err.print(f"[yellow]interrupted[/]: finished articles are kept in {outdir}; run the same command to resume.")
         raise typer.Exit(130) from None

@@ -3,7 +3,9 @@
 Precedence, highest first: arguments (``Config(...)``, ``Config.from_env(**overrides)``,
 the CLI's options), then ``EXTRACTOR_*`` variables, then ``OPENAI_*`` ones, then the
 defaults below. Only ``Config.from_env`` (and ``cache_root`` for where files live) reads
-the environment; everything else gets its settings passed down from a ``Config``.
+the environment; everything else gets its settings passed down from a ``Config``
+(processes working for this one on other machines take on its variables whole:
+``forwarded_environment``).
 
 Every value is checked when a ``Config`` is made, whatever it came from, so a bad
 setting stops a run before any article is read, with a ``ConfigError`` that names the
@@ -233,6 +235,19 @@ def _parse(setting: str, raw: str, source: str) -> object:
         return parse(raw)
     except ValueError:
         raise ConfigError(setting, raw, _RULES[setting][1], source) from None
+
+
+def forwarded_environment() -> dict[str, str]:
+    """This process's ``EXTRACTOR_*`` variables, API keys left out: what a process working
+    on its behalf (a Ray actor, on any node) takes on with ``adopt_environment``, so that
+    ``Config.from_env`` and ``cache_root`` read there what they read here. Keys travel
+    only inside a ``Config``."""
+    return {k: v for k, v in os.environ.items() if k.startswith("EXTRACTOR_") and "API_KEY" not in k}
+
+
+def adopt_environment(variables: dict[str, str]) -> None:
+    """Take on the variables ``forwarded_environment`` gave in the process worked for."""
+    os.environ.update(variables)
 
 
 def cache_root() -> Path:

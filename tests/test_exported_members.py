@@ -16,7 +16,7 @@ from extractor import _exceptions
 from extractor.models import Usage
 
 # The package's modules a user may import (the README's module map). Anything else is
-# private (a leading underscore). The outer subpackages are listed before they exist.
+# private (a leading underscore).
 PUBLIC_MODULES = {
     "articles",
     "backends",
@@ -44,6 +44,7 @@ PUBLIC_MODULES = {
     "prompting",
     "prompts",
     "providers",
+    "ray",
     "rules",
     "salvage",
     "segmentation",

@@ -6,7 +6,7 @@ import pytest
 
 from bench.readme_table import BENCH_README, README, headline, write_table
 
-SECTIONS = ("quality", "performance", "embedded-speed", "service", "export")
+SECTIONS = ("quality", "performance", "embedded-speed", "service", "export", "ray-engine")
 TABLE = "Printed by a script.\n\n| a | b |\n|---|---|\n| one | 1 |\n| **micro** | 2 |\n\nVerdict."
 
 
