@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import time
 import unicodedata
@@ -22,14 +23,17 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-ROOT = Path(__file__).resolve().parent.parent
+# QUALITY_ROOT: score another checkout's code with this script (embedded_speed.py
+# --layout-against compares two checkouts so).
+ROOT = Path(os.environ.get("QUALITY_ROOT") or Path(__file__).resolve().parent.parent).resolve()
 sys.path.insert(0, str(ROOT))
 
-from bench.readme_table import report
+from bench.readme_table import write_table
+from extractor import ExtractionError
 from extractor.articles import load
 from extractor.config import Config, cache_root
 from extractor.evaluate import FACT_TYPES, evaluate
-from extractor.llm import ExtractionError, ModelCaller
+from extractor.llm import ModelCaller
 from extractor.models import (
     Article,
     ArticleFacts,
@@ -267,8 +271,9 @@ def main() -> None:
             predictions, cost = from_output(args.source, articles)
         else:
             predictions, cost = asyncio.run(run_pipeline(config, articles))
-        for prediction, article in zip(predictions, articles):
-            prediction["article"]["title"] = article.title  # the gold's title: how the scorer pairs them
+        titles = {a.id: a.title for a in articles}
+        for prediction in predictions:  # the gold's title: how the scorer pairs them
+            prediction["article"]["title"] = titles.get(prediction["article"]["id"], prediction["article"]["title"])
         saved_predictions += predictions
         model = predictions[0]["meta"]["model"] if predictions else model
         rows.append((gold_dir.name, "pipeline", len(articles), evaluate(golds, predictions), cost))
@@ -279,7 +284,10 @@ def main() -> None:
         args.save.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in saved_predictions), encoding="utf-8")
     if args.as_json:
         args.as_json.write_text(json.dumps([{"gold": g, "run": r, "articles": n, "scores": s, "cost": c} for g, r, n, s, c in rows], ensure_ascii=False, indent=1), encoding="utf-8")
-    report("quality", table(rows, model), write=args.write_readme)
+    text = table(rows, model)
+    print(text)
+    if args.write_readme:
+        write_table("quality", text, Path(__file__).resolve().parent.parent / "README.md")
 
 
 if __name__ == "__main__":

@@ -147,15 +147,27 @@ class Normaliser:
                 return self.grounder.sentence_around(found.start, found.end)
         return None
 
-    def _entity_evidence(self, kind: str, name: str, quote: str) -> Evidence | None:
-        """Where the article names an entity; None (and a warning) when it never does."""
+    def _entity_evidence(self, kind: str, name: str) -> Evidence | None:
+        """The sentence where the article names an entity first; None (and a warning)
+        when it never does."""
         if not name or not self._mentioned(name):
             self.warnings.append(f"{kind} dropped, not named in the article: {name!r}")
             return None
-        evidence = self._ground(quote, fallback=name)
+        evidence = self._ground(None, fallback=name)
+        if evidence is None and name in (self.article.title or ""):
+            evidence = self._title_reference()
         if evidence is None:
-            self.warnings.append(f"{kind} dropped, quote not found: {name!r}: {quote!r}")
+            self.warnings.append(f"{kind} dropped, its name is not found as written: {name!r}")
         return evidence
+
+    def _title_reference(self) -> Evidence | None:
+        """For an entity the title names and the body does not: the first sentence that
+        refers to it (公司, 该行 …), which is where the body speaks of it."""
+        found = [(at, len(word)) for word in _SELF_WORDS if (at := self.text.find(word)) >= 0]
+        if not found:
+            return None
+        at, length = min(found)
+        return self.grounder.sentence_around(at, at + length)
 
     def canonical(self, name: str | None) -> str | None:
         """A subject or provider spelled as its institution's or product's ``name``."""
@@ -175,7 +187,7 @@ class Normaliser:
             if name in _GENERIC:
                 self.warnings.append(f"institution dropped, a generic word: {draft.name!r}")
                 continue
-            evidence = self._entity_evidence("institution", name, draft.quote)
+            evidence = self._entity_evidence("institution", name)
             if evidence is None:
                 continue
             key = _key(name)
@@ -224,7 +236,7 @@ class Normaliser:
             if name in self._institution_names and product_type_from_name(name) is None:
                 self.warnings.append(f"product dropped, it is an institution: {name!r}")
                 continue
-            evidence = self._entity_evidence("product", name, draft.quote)
+            evidence = self._entity_evidence("product", name)
             if evidence is None:
                 continue
             provider = self.canonical(draft.provider) if draft.provider and self._mentioned(draft.provider) else None
@@ -341,8 +353,6 @@ class Normaliser:
             )
         # the phrase written before the figure beats the model's reading of it
         period_text = period_before(self.text, candidate.start)
-        if period_text is None and label and label.period and label.period.strip() in clause:
-            period_text = label.period.strip()
         start, end = self._period(period_text, point=metric in POINT_METRICS)
         return FinancialMetric(
             subject=subject,
@@ -421,7 +431,7 @@ class Normaliser:
                     regulator=regulator,
                     target=target,
                     action=draft.action,
-                    summary=draft.summary.strip(),
+                    summary=_summary(clause),
                     amount=amount,
                     currency=currency,
                     date=date,
@@ -453,7 +463,7 @@ class Normaliser:
                     regulator=regulator,
                     target=target,
                     action=kind,
-                    summary=re.sub(r"\s*(\[\d+\])+\s*$", "", sentence)[:80],
+                    summary=_summary(sentence),
                     amount=money[0].figure.value if money else None,
                     currency=money[0].figure.unit if money else None,
                     date=parse_date(first_period(sentence), self.article.published_at),
@@ -477,6 +487,11 @@ class Normaliser:
             return None, None
         currency = figure.unit if figure.unit in _CURRENCY_CODES else "CNY"
         return figure.value, currency
+
+
+def _summary(sentence: str) -> str:
+    """An action's one line: its sentence as written, without trailing reference marks."""
+    return re.sub(r"\s*(\[\d+\])+\s*$", "", sentence.strip())[:80]
 
 
 def _unit_for(unit: str | None, metric: MetricKind) -> str:
