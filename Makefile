@@ -46,6 +46,8 @@ test: setup
 
 lint: setup
 	$(VENV)/bin/ruff check extractor tests bench
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 # Re-record every cassette from the embedded model (needs the local extra; ~16 minutes on 2 cores).
 record: setup-local

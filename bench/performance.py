@@ -2,10 +2,10 @@
 
     python bench/performance.py [--only overhead,concurrency,resume,memory] [--write-readme]
 
-The endpoint (tests/support/openai_stub.py) answers every request with a completion
+The endpoint (``extractor.testing.StubEndpoint``) answers every request with a completion
 recorded from the embedded model after a fixed delay; it says nothing about extraction
 quality. Every figure is measured side by side in this one run and printed as a table;
-``--write-readme`` puts the table in README.md. Machine: see the first line printed.
+``--write-readme`` puts the table in bench/README.md (and README.md). Machine: see the first line printed.
 """
 
 from __future__ import annotations
@@ -30,21 +30,21 @@ import openai
 
 from bench.readme_table import report
 from extractor.articles import load
+from extractor.backends import StaticBackend
 from extractor.backends.weights import MODEL_NAME
 from extractor.chunking import Chunk
 from extractor.config import Config
-from extractor.drafts import ActionsDraft, EntitiesDraft, MetricLabels
+from extractor.drafts import ActionsDraft, ArticleDrafts, EntitiesDraft, MetricLabels
 from extractor.llm import Endpoint
 from extractor.models import Article
-from extractor.normalise import Normaliser
+from extractor.normalise import normalise
 from extractor.numbers import find_figures
 from extractor.pipeline import (
     Extractor,
     marked_text,
 )
 from extractor.prompting import build_messages, load_prompts
-from tests.conftest import StaticBackend
-from tests.support.openai_stub import StubEndpoint
+from extractor.testing import StubEndpoint
 from tests.support.recorded import answer_from_recordings, recorded_content, seed_variations
 
 SEED = [a for a in load([ROOT / "tests" / "fixtures" / "weilidai-digest.txt"]) if isinstance(a, Article)]
@@ -130,8 +130,8 @@ def grounding_ms(rounds: int = 1000, block: int = 25, warmup_s: float = 5.0) -> 
     this one's speed drifts by 1.5x within a minute).
 
     Rounds run untimed for ``warmup_s`` first: after a few idle seconds this machine's
-    CPU runs the same code ~1.8x slower for its first ~4 s of work (measured: 8.0, 8.0,
-    then 4.5 ms per round; after a 5 s busy loop, 4.5 ms from the first round).
+    CPU runs the same code ~1.8x slower for its first ~4 s of work, and not after 5 s of
+    busy work.
     """
     seed = SEED[5]
     content = recorded_content(seed.text)
@@ -144,11 +144,10 @@ def grounding_ms(rounds: int = 1000, block: int = 25, warmup_s: float = 5.0) -> 
     while len(times) < rounds:
         began = time.perf_counter()
         candidates = dict(enumerate(find_figures(article.text), start=1))
-        normaliser = Normaliser(article)
-        normaliser.institutions(entities.institutions)
-        normaliser.products(entities.products)
-        normaliser.metrics(labels.metrics, candidates)
-        normaliser.actions(actions.actions)
+        normalise(
+            article,
+            ArticleDrafts(candidates, entities.institutions, entities.products, labels.metrics, actions.actions),
+        )
         if began > warm_until:
             times.append(time.perf_counter() - began)
     blocks = [statistics.median(times[i : i + block]) for i in range(0, rounds, block)]

@@ -5,7 +5,7 @@
 Runs the embedded model (or EXTRACTOR_BASE_URL) over the seed articles that have gold,
 scores both with ``extractor eval``'s scorer, prints precision/recall/F1 per fact type
 (strict and lenient) with seconds and tokens per article, and with ``--write-readme``
-replaces the quality table in README.md. Model answers are cached, so a rerun after a
+replaces the quality table in bench/README.md (micro rows in README.md). Model answers are cached, so a rerun after a
 code-only change costs seconds; ``--no-cache`` measures fresh.
 """
 
@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field
 ROOT = Path(os.environ.get("QUALITY_ROOT") or Path(__file__).resolve().parent.parent).resolve()
 sys.path.insert(0, str(ROOT))
 
-from bench.readme_table import write_table
+from bench.readme_table import report
 from extractor import ExtractionError
 from extractor.articles import load
 from extractor.config import Config, cache_root
@@ -284,10 +284,7 @@ def main() -> None:
         args.save.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in saved_predictions), encoding="utf-8")
     if args.as_json:
         args.as_json.write_text(json.dumps([{"gold": g, "run": r, "articles": n, "scores": s, "cost": c} for g, r, n, s, c in rows], ensure_ascii=False, indent=1), encoding="utf-8")
-    text = table(rows, model)
-    print(text)
-    if args.write_readme:
-        write_table("quality", text, Path(__file__).resolve().parent.parent / "README.md")
+    report("quality", table(rows, model), write=args.write_readme, headline_rows=lambda row: "**micro**" in row)
 
 
 if __name__ == "__main__":

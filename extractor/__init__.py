@@ -4,11 +4,22 @@ from extractor import extract
 facts = extract("微众银行2024年净利润109.03亿元……")
 """
 
-from __future__ import annotations
-
 from ._api import aextract, extract
+from ._exceptions import (
+    BackendError,
+    ConfigError,
+    ExtractionError,
+    ExtractorError,
+    FigureError,
+    ModeNotSupported,
+    OutputTruncated,
+    TransportError,
+    ValidationFailed,
+    WeightsError,
+)
+from .backends import StaticBackend
 from .config import Config
-from .llm import ExtractionError, OutputTruncated, TransportError, ValidationFailed
+from .endpoint import Endpoint
 from .models import (
     Article,
     ArticleFacts,
@@ -20,23 +31,33 @@ from .models import (
 )
 from .numbers import Figure, parse_figure
 from .periods import parse_period
+from .pipeline import Extractor
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Article",
     "ArticleFacts",
+    "BackendError",
     "Config",
+    "ConfigError",
+    "Endpoint",
     "Evidence",
     "ExtractionError",
+    "Extractor",
+    "ExtractorError",
     "Figure",
+    "FigureError",
     "FinancialMetric",
     "Institution",
+    "ModeNotSupported",
     "OutputTruncated",
     "Product",
     "RegulatoryAction",
+    "StaticBackend",
     "TransportError",
     "ValidationFailed",
+    "WeightsError",
     "__version__",
     "aextract",
     "extract",

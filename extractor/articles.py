@@ -1,7 +1,8 @@
 """Files to articles: text, Markdown, HTML, JSON, JSONL and news digest exports.
 
 Reading never stops a batch: every file or line that cannot be read becomes one
-``LoadError`` with a reason, and the walk goes on. Articles stream out one at a time.
+``UnreadableInput`` record with a reason (a value yielded in the article stream, not an
+exception), and the walk goes on. Articles stream out one at a time.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ _BODY_KEYS = ("text", "body", "content")
 
 
 @dataclass(frozen=True)
-class LoadError:
-    """A file, or one record in it, that yielded no article."""
+class UnreadableInput:
+    """A file, or one record in it, that yielded no article: a record, never raised."""
 
     path: str
     index: int | None
@@ -40,12 +41,16 @@ class LoadError:
     stage: str = "read"
 
 
-def iter_files(inputs: Iterable[str | Path]) -> Iterator[Path | LoadError]:
+# Also importable as ``LoadError``, the name batch.py and the CLI use: a record, not an exception.
+LoadError = UnreadableInput
+
+
+def iter_files(inputs: Iterable[str | Path]) -> Iterator[Path | UnreadableInput]:
     """Files under the inputs, sorted, hidden ones skipped, symlink loops reported."""
     for raw in inputs:
         path = Path(raw)
         if not path.exists() and not path.is_symlink():
-            yield LoadError(str(path), None, "no such file or folder")
+            yield UnreadableInput(str(path), None, "no such file or folder")
             continue
         if path.is_dir():
             for root, dirs, files in os.walk(path, followlinks=False):
@@ -153,37 +158,37 @@ def _from_record(record: object) -> Article:
         title=record.get("title") if isinstance(record.get("title"), str) else None,
         source=record.get("source") if isinstance(record.get("source"), str) else None,
         published_at=str(published) if published else None,
-        language=record.get("language") if record.get("language") in ("zh", "en") else "zh",
+        language=str(record["language"]) if record.get("language") in ("zh", "en") else "zh",
         text=body,
     )
 
 
-def _finish(article: Article, path: Path, index: int | None) -> Article | LoadError:
+def _finish(article: Article, path: Path, index: int | None) -> Article | UnreadableInput:
     if not article.text.strip():
-        return LoadError(str(path), index, "empty article: no body text")
+        return UnreadableInput(str(path), index, "empty article: no body text")
     return as_article(article.model_copy(update={"origin": Origin(path=str(path), index=index)}))
 
 
-def read_file(path: Path) -> Iterator[Article | LoadError]:
+def read_file(path: Path) -> Iterator[Article | UnreadableInput]:
     """Every article in one file, or errors that say why not."""
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
-            yield LoadError(str(path), None, f"file larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+            yield UnreadableInput(str(path), None, f"file larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
             return
         data = path.read_bytes()
     except OSError as error:
-        yield LoadError(str(path), None, f"cannot read: {error.strerror or error}")
+        yield UnreadableInput(str(path), None, f"cannot read: {error.strerror or error}")
         return
     if not data.strip():
-        yield LoadError(str(path), None, "empty file")
+        yield UnreadableInput(str(path), None, "empty file")
         return
     try:
         text = decode(data)
     except (ValueError, UnicodeDecodeError) as error:
-        yield LoadError(str(path), None, str(error))
+        yield UnreadableInput(str(path), None, str(error))
         return
     if not text.strip():
-        yield LoadError(str(path), None, "empty file (whitespace only)")
+        yield UnreadableInput(str(path), None, "empty file (whitespace only)")
         return
     suffix = path.suffix.lower()
     if suffix in JSONL_SUFFIXES:
@@ -193,20 +198,20 @@ def read_file(path: Path) -> Iterator[Article | LoadError]:
             try:
                 yield _finish(_from_record(json.loads(line)), path, index)
             except (ValueError, json.JSONDecodeError) as error:
-                yield LoadError(str(path), index, f"line {index + 1}: {error}")
+                yield UnreadableInput(str(path), index, f"line {index + 1}: {error}")
         return
     if suffix in JSON_SUFFIXES:
         try:
             loaded = json.loads(text)
         except json.JSONDecodeError as error:
-            yield LoadError(str(path), None, f"invalid JSON: {error}")
+            yield UnreadableInput(str(path), None, f"invalid JSON: {error}")
             return
         records = loaded if isinstance(loaded, list) else [loaded]
         for index, record in enumerate(records):
             try:
                 yield _finish(_from_record(record), path, index if isinstance(loaded, list) else None)
             except ValueError as error:
-                yield LoadError(str(path), index if isinstance(loaded, list) else None, str(error))
+                yield UnreadableInput(str(path), index if isinstance(loaded, list) else None, str(error))
         return
     if suffix in HTML_SUFFIXES or re.match(r"\s*(<!doctype html|<html)", text[:200], re.IGNORECASE):
         yield _finish(_html(text), path, None)
@@ -219,10 +224,10 @@ def read_file(path: Path) -> Iterator[Article | LoadError]:
     yield _finish(_plain_text(text), path, None)
 
 
-def load(inputs: Iterable[str | Path]) -> Iterator[Article | LoadError]:
+def load(inputs: Iterable[str | Path]) -> Iterator[Article | UnreadableInput]:
     """Articles from files and folders, streamed in a stable order."""
     for item in iter_files(inputs):
-        if isinstance(item, LoadError):
+        if isinstance(item, UnreadableInput):
             yield item
         else:
             yield from read_file(item)

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._exceptions import ExtractionError
 from .articles import LoadError, load
-from .llm import ExtractionError
 from .models import Article, ArticleFacts
 from .output import ARTICLES, ERRORS, FACTS, SUMMARY, JsonlWriter, read_jsonl, repair_jsonl, write_atomic
 from .pipeline import Extractor

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-_SENTENCE_ENDS = "。！？!?；;\n"
+from .segmentation import BULLET, SENTENCE_STOPS
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,8 @@ def _last_boundary(window: str, marks: tuple[str, ...]) -> int:
     return max((window.rfind(m) + len(m) for m in marks if m in window), default=0)
 
 
-_BOUNDARIES: tuple[tuple[str, ...], ...] = (("\n\n",), ("\n",), tuple(_SENTENCE_ENDS), (" - ",), (" ", "，", ","))
+# paragraphs, lines, sentences, digest bullets, then words and clauses
+_BOUNDARIES: tuple[tuple[str, ...], ...] = (("\n\n",), ("\n",), tuple(SENTENCE_STOPS), (BULLET,), (" ", "，", ","))
 
 
 def _cut_point(text: str, lo: int, hi: int) -> int:

@@ -1,25 +1,31 @@
-"""``extractor``: run a batch, evaluate, show, check the setup, write the schema."""
+"""``extractor``: run a batch, evaluate, show, view, check the setup, write the schema."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
+import itertools
 import json
 import logging
 import signal
-import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from rich.measure import Measurement
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from .batch import BatchRunner, estimate_tokens
 from .batch import Progress as BatchProgress
 from .config import Config
-from .models import ArticleFacts
+from .models import ArticleFacts, Evidence
+
+if TYPE_CHECKING:
+    from .view import ShownFact
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Grounded facts from financial news.")
 out = Console()
@@ -115,11 +121,10 @@ def _settle_heap() -> None:
     """Keep the garbage collector off the event loop during a batch.
 
     After importing openai, instructor and pydantic the interpreter holds a large heap
-    that lives as long as the process, and every full collection walked all of it while
-    every request in flight waited: three full collections in a 500-article run at 64 in
-    flight, up to 148 ms each (gc.callbacks). Frozen, it is never scanned again; young
-    collections every 10,000 allocations instead of 700 (same run: 779 → 176 ms of
-    collection, none of it full).
+    that lives as long as the process; a full collection walks all of it while every
+    request in flight waits (up to ~150 ms at 64 in flight). Frozen, that heap is never
+    scanned again, and young collections run every 10,000 allocations instead of 700,
+    so a batch spends a fraction of the time collecting and never in a full collection.
     """
     gc.collect()
     gc.freeze()
@@ -156,28 +161,39 @@ def _dry_run(inputs: list[Path], limit: int | None) -> None:
     )
 
 
-def _print_summary(summary: dict[str, object], outdir: Path) -> None:
-    table = Table(
-        "articles ok", "failed", "cached", "skipped (done)", *[str(k) for k in summary["facts"]], "tokens", "wall s"
-    )
+def _print_summary(summary: dict[str, Any], outdir: Path) -> None:
+    """Counts as label/value pairs (articles beside facts): readable at any width, where
+    a header per count would be cut to a few letters on an 80-column terminal."""
     articles = summary["articles"]
     assert isinstance(articles, dict)
     facts = summary["facts"]
     assert isinstance(facts, dict)
     tokens = summary["tokens"]
-    table.add_row(
-        str(articles["ok"]),
-        str(articles["failed"]),
-        str(articles["cached"]),
-        str(articles["skipped_done"]),
-        *[str(v) for v in facts.values()],
-        str(tokens.get("total_tokens", 0) if isinstance(tokens, dict) else 0),
-        str(summary["wall_time_s"]),
-    )
+    total_tokens = tokens.get("total_tokens", 0) if isinstance(tokens, dict) else 0
+    left = [
+        ("ok", f"{articles['ok']:,}"),
+        ("failed", f"{articles['failed']:,}"),
+        ("cached", f"{articles['cached']:,}"),
+        ("skipped (done)", f"{articles['skipped_done']:,}"),
+        ("tokens", f"{total_tokens:,}"),
+    ]
+    right = [(str(kind), f"{count:,}") for kind, count in facts.items()]
+    right.append(("wall time", f"{summary['wall_time_s']} s"))
+    table = Table(title="batch summary", title_justify="left")
+    table.add_column("articles", overflow="fold")
+    table.add_column("", justify="right", overflow="fold")
+    table.add_column("facts", overflow="fold")
+    table.add_column("", justify="right", overflow="fold")
+    for (a, x), (b, y) in itertools.zip_longest(left, right, fillvalue=("", "")):
+        table.add_row(a, x, b, y)
     out.print(table)
-    out.print(f"results: {outdir / 'facts.jsonl'}  (one file per article in {outdir / 'articles'})")
+    out.print(f"results: {outdir / 'facts.jsonl'}  (one file per article in {outdir / 'articles'})", soft_wrap=True)
     if articles["failed"]:
-        out.print(f"[yellow]failures[/]: {outdir / 'errors.jsonl'}")
+        stages = summary.get("errors_by_stage")
+        by_stage = ", ".join(f"{stage} {n}" for stage, n in stages.items()) if isinstance(stages, dict) else ""
+        where = f"{outdir / 'errors.jsonl'}" + (f"  ({by_stage})" if by_stage else "")
+        out.print(f"[yellow]failures[/]: {escape(where)}", soft_wrap=True)
+    out.print(f"report: extractor view {outdir}", soft_wrap=True)
 
 
 @app.command("eval")
@@ -198,37 +214,85 @@ def evaluate(
 
 @app.command()
 def show(path: Annotated[Path, typer.Argument(help="an articles/<id>.json file")]) -> None:
-    """One article's facts as readable tables."""
+    """One article's facts: a table per fact type where it fits the terminal, else one block per fact."""
+    from .view import shown_facts
+
     facts = ArticleFacts.model_validate_json(path.read_text(encoding="utf-8"))
     out.print(
-        f"[bold]{facts.article.title or facts.article.id}[/]  "
-        f"{facts.article.source or ''} {facts.article.published_at or ''}"
+        f"[bold]{escape(facts.article.title or facts.article.id)}[/]  "
+        f"{escape(facts.article.source or '')} {escape(facts.article.published_at or '')}"
     )
-    institutions = Table("institution", "type", "aliases", "parent", "evidence", title="institutions")
-    for i in facts.institutions:
-        institutions.add_row(i.name, i.type.value, ", ".join(i.aliases), i.parent or "", i.evidence[0].text[:40])
-    metrics = Table("subject", "metric", "name", "value", "unit", "qualifier", "period", "raw", title="metrics")
-    for m in facts.metrics:
-        value = f"{m.value:g}" + (f"–{m.value_max:g}" if m.value_max is not None else "")
-        period = f"{m.period_start or ''}…{m.period_end or ''}" if m.period_start or m.period_end else ""
-        metrics.add_row(m.subject, m.metric.value, m.name, value, m.unit, m.qualifier.value, period, m.raw)
-    actions = Table("regulator", "target", "action", "amount", "date", "summary", title="regulatory actions")
-    for a in facts.regulatory_actions:
-        amount = f"{a.amount:g} {a.currency}" if a.amount is not None else ""
-        actions.add_row(a.regulator or "", a.target or "", a.action.value, amount, a.date or "", a.summary[:40])
-    products = Table("product", "provider", "type", "annual rate", "limit", "term", title="products")
-    for p in facts.products:
-        rate = (
-            f"{p.annual_rate_min:g}–{p.annual_rate_max:g}%"
-            if p.annual_rate_min is not None and p.annual_rate_max is not None
-            else ""
-        )
-        limit = f"{p.credit_limit_min or 0:g}–{p.credit_limit_max:g}" if p.credit_limit_max is not None else ""
-        products.add_row(p.name, p.provider or "", p.type.value, rate, limit, str(p.max_term_months or ""))
-    for table in (institutions, metrics, actions, products):
-        out.print(table)
+    shown = shown_facts(facts)
+    counts = facts.fact_counts()
+    out.print(" · ".join(f"{kind.replace('_', ' ')} {n}" for kind, n in counts.items()))
+    for kind in counts:
+        of_kind = [fact for fact in shown if fact.kind == kind]
+        if of_kind:
+            _print_facts(kind.replace("_", " "), of_kind)
     for warning in facts.warnings:
-        out.print(f"[yellow]warning[/]: {warning}")
+        out.print(f"[yellow]warning[/]: {escape(warning)}")
+
+
+def _evidence_text(evidence: list[Evidence]) -> str:
+    return "\n".join(f"“{e.text}” [{e.start}–{e.end}]" for e in evidence)
+
+
+def _print_facts(title: str, facts: list[ShownFact]) -> None:
+    """Every value in full: as one table when it fits unwrapped, else one block per fact
+    (a narrow table would fold each cell to a few characters a line)."""
+    columns = [*facts[0].fields, "evidence"]
+    table = Table(*columns, title=title, title_justify="left")
+    for fact in facts:
+        table.add_row(*(Text(value) for value in fact.fields.values()), Text(_evidence_text(fact.evidence)))
+    unbounded = out.options.update_width(1_000_000)
+    if Measurement.get(out, unbounded, table).maximum <= out.width:
+        out.print(table)
+        return
+    for n, fact in enumerate(facts, start=1):
+        block = Table(
+            show_header=False, box=None, title=f"{title} {n}/{len(facts)}", title_justify="left", title_style="bold"
+        )
+        block.add_column(no_wrap=True, style="dim")
+        block.add_column(overflow="fold")
+        for name, value in fact.fields.items():
+            if value:
+                block.add_row(name, Text(value))
+        block.add_row("evidence", Text(_evidence_text(fact.evidence)))
+        out.print(block)
+
+
+@app.command()
+def view(
+    path: Annotated[Path, typer.Argument(help="an output folder, its facts.jsonl, or one articles/<id>.json")],
+    output: Annotated[
+        Path | None, typer.Option("-o", "--out", help="the HTML file to write (default: report.html beside the facts)")
+    ] = None,
+) -> None:
+    """One self-contained HTML report: every article, every fact highlighted where it was read."""
+    from .output import write_atomic
+    from .view import RunNotFound, build_report, read_run
+
+    try:
+        run = read_run(path)
+    except RunNotFound as error:
+        err.print(f"[red]error[/]: {escape(str(error))}")
+        raise typer.Exit(2) from None
+    report = build_report(run.facts, run.errors, title=f"Extracted facts · {path}", notices=run.notices)
+    target = output or run.default_output
+    try:
+        write_atomic(target, report.html)
+    except OSError as error:
+        err.print(f"[red]error[/]: cannot write {escape(str(target))}: {escape(str(error))}")
+        raise typer.Exit(1) from None
+    out.print(
+        f"wrote {escape(str(target))}: {report.articles} articles, {report.failed} failed, "
+        f"{report.highlights} highlighted evidence spans",
+        soft_wrap=True,
+    )
+    if report.unplaced:
+        out.print(f"[yellow]{report.unplaced} evidence spans do not match the text[/]: listed on their articles' pages")
+    for notice in report.notices:
+        err.print(f"[yellow]notice[/]: {escape(notice)}")
 
 
 @app.command()
@@ -328,4 +392,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -9,12 +9,14 @@ facts (``normalise.py``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import instructor
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from .models import ActionKind, InstitutionType, MetricKind, ProductType
+from .numbers import Candidate
 from .validation import context_of
 
 
@@ -42,10 +44,12 @@ class Draft(BaseModel):
     @classmethod
     def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
         if args or kwargs:
-            return _compact(super().model_json_schema(*args, **kwargs), top=True)
+            compact: dict[str, Any] = _compact(super().model_json_schema(*args, **kwargs), top=True)
+            return compact
         if cls not in _SCHEMAS:
             _SCHEMAS[cls] = _compact(super().model_json_schema(), top=True)
-        return _compact(_SCHEMAS[cls], top=True)  # a fresh copy: callers may change it
+        fresh: dict[str, Any] = _compact(_SCHEMAS[cls], top=True)  # a fresh copy: callers may change it
+        return fresh
 
 
 class Answer(Draft, instructor.ResponseSchema):
@@ -105,3 +109,15 @@ class ActionDraft(Draft):
 
 class ActionsDraft(Answer):
     actions: list[ActionDraft] = Field(default_factory=list)
+
+
+@dataclass
+class ArticleDrafts:
+    """What the model said about one article, over all its pieces and passes, and the
+    numbered figures it was shown: the input of ``normalise``."""
+
+    candidates: dict[int, Candidate]
+    institutions: list[InstitutionDraft] = field(default_factory=list)
+    products: list[ProductDraft] = field(default_factory=list)
+    labels: list[MetricLabel] = field(default_factory=list)
+    actions: list[ActionDraft] = field(default_factory=list)

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .chars import fold
+
 FACT_TYPES = ("institutions", "metrics", "regulatory_actions", "products")
 Fact = dict[str, Any]
 
@@ -22,7 +24,7 @@ Fact = dict[str, Any]
 def _fold(text: object) -> str:
     if text is None:
         return ""
-    folded = unicodedata.normalize("NFKC", str(text)).casefold()
+    folded = fold(str(text))
     return "".join(c for c in folded if not (c.isspace() or unicodedata.category(c)[0] in "PZS"))
 
 
@@ -33,7 +35,7 @@ def _same_name(a: object, b: object, *, strict: bool) -> bool:
     return x == y if strict else (x in y or y in x)
 
 
-def _same_value(a: object, b: object) -> bool:
+def _same_value(a: Any, b: Any) -> bool:  # JSON numbers, or strings of them
     if a is None or b is None:
         return a is b
     return math.isclose(float(a), float(b), rel_tol=1e-6, abs_tol=1e-9)

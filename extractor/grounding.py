@@ -8,24 +8,18 @@ evidence then carries the article's own characters, never the model's.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from bisect import bisect_left, bisect_right
-from functools import cached_property, lru_cache
+from functools import cached_property
 from itertools import compress
 
+from .chars import fold
 from .models import Evidence
-
-# Where a sentence or clause ends (digest bullets " - " are handled where they matter).
-SENTENCE_STOPS = "。！？!?；;\n"
+from .segmentation import clause_bounds
 
 
 def _is_skippable(char: str) -> bool:
     return char.isspace() or unicodedata.category(char)[0] in "PZ" or char in "·•|"
-
-
-def _fold(char: str) -> str:
-    return unicodedata.normalize("NFKC", char).casefold()
 
 
 class _FoldedChars(dict[str, str]):
@@ -34,7 +28,7 @@ class _FoldedChars(dict[str, str]):
     that exist)."""
 
     def __missing__(self, char: str) -> str:
-        kept = "" if _is_skippable(char) else _fold(char)
+        kept = "" if _is_skippable(char) else fold(char)
         folded = self[char] = "".join(piece for piece in kept if not _is_skippable(piece))
         return folded
 
@@ -113,7 +107,7 @@ class Grounder:
 
     def _clause(self, start: int, end: int) -> tuple[int, int]:
         if self._bounds is None:
-            self._bounds = _clause_bounds(self.text)
+            self._bounds = clause_bounds(self.text)
         lefts, rights = self._bounds
         text = self.text
         after = bisect_right(lefts, start)
@@ -125,44 +119,3 @@ class Grounder:
         while right > end and text[right - 1].isspace():
             right -= 1
         return left, right
-
-
-def sentence_start(text: str, position: int, *, window: int = 80, brackets: bool = True) -> int:
-    """Where the sentence (or digest bullet) holding ``position`` begins, looking back at
-    most ``window`` characters; with ``brackets``, a reference mark "] " ends one too."""
-    lo = max(0, position - window)
-    ends, starts = _sentence_marks(text)[1 if brackets else 0]
-    at = bisect_right(ends, position) - 1  # the last mark that ends by the position
-    return ends[at] if at >= 0 and starts[at] >= lo else lo
-
-
-@lru_cache(maxsize=8)
-def _sentence_marks(text: str) -> tuple[tuple[list[int], list[int]], tuple[list[int], list[int]]]:
-    """(ends, starts) of the marks a sentence begins after, by end, once per article:
-    stops and " - " bullets; then the same with "] ". Marks never nest, so the last one to
-    end by a position is the nearest; it counts when it starts inside the window."""
-    stops = [(match.end(), match.start()) for match in _STOP.finditer(text)]
-    dashes = [(match.start() + 3, match.start()) for match in _DASH.finditer(text)]
-    brackets = [(match.start() + 2, match.start()) for match in _BRACKET.finditer(text)]
-    return _by_end(stops + dashes), _by_end(stops + dashes + brackets)
-
-
-def _by_end(marks: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
-    marks.sort()
-    return [end for end, _ in marks], [start for _, start in marks]
-
-
-_STOP = re.compile(rf"[{re.escape(SENTENCE_STOPS)}]")
-# one character each and the rest a lookahead: overlapping occurrences count, as with
-# rfind; a literal first character lets the regex engine skip straight to it
-_DASH = re.compile(r" (?=- )")
-_BRACKET = re.compile(r"\](?= )")
-_SPACE_BEFORE_MARK = re.compile(r" (?=[-\[])")  # " -" (a digest bullet) or " [" (a reference)
-
-
-def _clause_bounds(text: str) -> tuple[list[int], list[int]]:
-    """Where clauses may begin (after a stop or a digest bullet) and where they end."""
-    stops = [match.start() for match in _STOP.finditer(text)]
-    marks = [match.start() for match in _SPACE_BEFORE_MARK.finditer(text)]
-    lefts = sorted([at + 1 for at in stops] + [at + 2 for at in marks if text[at + 1] == "-"])
-    return lefts, sorted(stops + marks)

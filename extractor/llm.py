@@ -13,7 +13,7 @@ import json
 import logging
 import random
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -25,7 +25,9 @@ from openai.types.chat import ChatCompletion
 from pydantic import BaseModel
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, stop_after_delay
 
+from ._exceptions import ExtractionError, ModeNotSupported, OutputTruncated, TransportError, ValidationFailed
 from .config import Config
+from .endpoint import Endpoint
 from .models import Usage
 from .providers import alternatives
 from .salvage import close_truncated_json
@@ -47,54 +49,6 @@ _MODES = {
     # by llama.cpp's json_object + schema, which the server enforces as a grammar
     "llama_json": instructor.Mode.JSON_SCHEMA,
 }
-
-
-class ExtractionError(Exception):
-    """A call that could not produce a valid answer; ``stage`` says where it failed."""
-
-    stage = "extract"
-
-    def __init__(self, message: str, *, usage: Usage | None = None) -> None:
-        super().__init__(message)
-        self.usage = usage or Usage()
-
-
-class TransportError(ExtractionError):
-    stage = "transport"
-
-
-class ValidationFailed(ExtractionError):
-    stage = "validation"
-
-
-class OutputTruncated(ExtractionError):
-    stage = "model_output"
-
-
-class ModeNotSupported(ExtractionError):
-    """The endpoint refused the way we asked for structure (``mode``), not the request:
-    sending it again cannot help, another mode can."""
-
-    stage = "request"
-
-    def __init__(self, message: str, *, mode: str, suggestions: list[str], usage: Usage | None = None) -> None:
-        super().__init__(message, usage=usage)
-        self.mode = mode
-        self.suggestions = suggestions
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """Where requests go. ``identity`` is stable across runs (the cache key uses it)."""
-
-    base_url: str
-    model: str
-    api_key: str = field(default="not-needed", repr=False)
-    identity: str = ""
-    provider: str = "openai-compatible"
-    # One request at a time is all the server does; keeping an article's passes
-    # together lets it reuse the article's prompt prefix from one pass to the next.
-    serial: bool = False
 
 
 @dataclass
@@ -204,9 +158,9 @@ class ModelCaller:
         self.mode = config.resolved_mode
         # Several small connection pools instead of one: httpcore scans every pooled
         # connection on each request and each release, so with 64 in flight one pool
-        # scans four times as many as a pool of 16 (py-spy at 64 in flight: httpx's
-        # share of the samples fell from 12% to 7%). A request takes the least busy
-        # pool; together they never hold more than ``max_connections``.
+        # scans four times as many as a pool of 16, a cost that grows with the square of
+        # the requests in flight. A request takes the least busy pool; together they
+        # never hold more than ``max_connections``.
         sizes = pool_sizes(max_connections)
         tls = httpx2.create_ssl_context()  # one for all pools: each takes ~50 ms to load
         self._pools = [
@@ -296,7 +250,7 @@ class ModelCaller:
         hinted = _retry_after(error) if error else None
         if hinted is not None:
             return min(hinted, self.config.max_retry_wait_s)
-        backoff = min(self.config.max_retry_wait_s, 0.5 * 2 ** (state.attempt_number - 1))
+        backoff = min(self.config.max_retry_wait_s, 0.5 * 2.0 ** (state.attempt_number - 1))
         return backoff * (0.5 + random.random() / 2)
 
     def _log_retry(self, state: RetryCallState) -> None:
@@ -397,8 +351,10 @@ class ModelCaller:
 def _salvage(error: IncompleteOutputException, model: type[T], context: dict[str, Any] | None) -> T | None:
     """The complete items of a cut answer, if they validate."""
     completion = getattr(error, "last_completion", None)
+    if completion is None:
+        return None
     try:
-        message = completion.choices[0].message  # type: ignore[union-attr]
+        message = completion.choices[0].message
         text = message.content or message.tool_calls[0].function.arguments
     except (AttributeError, IndexError, TypeError):
         return None
@@ -418,7 +374,8 @@ def _grammar(response_model: type[BaseModel], max_items: int | None) -> dict[str
     repetition loop before max_tokens does. Built once per model and bound (shared:
     never changed after)."""
     schema = {k: v for k, v in response_model.model_json_schema().items() if k != "title"}  # a grammar needs no name
-    return bounded_schema(schema, max_items=max_items or 8, max_chars=60)
+    bounded: dict[str, Any] = bounded_schema(schema, max_items=max_items or 8, max_chars=60)
+    return bounded
 
 
 def _bounded_tool(tool: dict[str, Any], max_items: int | None) -> dict[str, Any]:

@@ -14,6 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .chars import count_cjk
+
 SCHEMA_VERSION = "1"
 
 
@@ -255,7 +257,7 @@ def article_id(text: str) -> str:
 
 def _guess_language(text: str) -> str:
     sample = text[:2000]
-    cjk = sum(1 for c in sample if "\u4e00" <= c <= "\u9fff")
+    cjk = count_cjk(sample)
     return "zh" if cjk > 20 or cjk * 4 >= len(sample) else "en"
 
 

@@ -2,7 +2,9 @@
 
 The model only quotes figures; this module turns the quoted text into numbers, and
 also finds every figure in an article so that the model labels candidates instead
-of writing numbers of its own.
+of writing numbers of its own. The grammar of a figure (numerals, multipliers,
+qualifiers, ranges) lives here; the words of its unit (currencies, 百分点, counted
+things) in ``lexicon``.
 """
 
 from __future__ import annotations
@@ -12,8 +14,12 @@ import unicodedata
 from collections.abc import Iterator
 from typing import NamedTuple
 
+from ._exceptions import FigureError
+from .chars import is_cjk
+from .lexicon import CHINESE_DIGITS, COUNT_WORDS, CURRENCY_WORDS, UNIT_WORDS
+
 _DIGITS = "零〇一二两三四五六七八九"
-_DIGIT_VALUE = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
+_DIGIT_VALUE = CHINESE_DIGITS
 _SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
 _CN_NUM_CHARS = _DIGITS + "十百千万亿"
 
@@ -30,47 +36,6 @@ _MULTIPLIERS = {
     "万": 1e4,
     "千": 1e3,
 }
-_CURRENCIES = {
-    "元人民币": "CNY",
-    "人民币": "CNY",
-    "美元": "USD",
-    "港元": "HKD",
-    "港币": "HKD",
-    "卢比": "INR",
-    "欧元": "EUR",
-    "日元": "JPY",
-    "英镑": "GBP",
-    "元": "CNY",
-    "块钱": "CNY",
-    "块": "CNY",
-}
-_UNIT_WORDS = ("个百分点", "百分点", "个基点", "基点", "%", "倍")
-_UNIT_CODES = {"个百分点": "pp", "百分点": "pp", "个基点": "bp", "基点": "bp", "%": "%", "倍": "times"}
-# Counted things: kept as the article's own word (contract: 笔, 人次, 家).
-_COUNT_WORDS = (
-    "人次",
-    "万次",
-    "笔",
-    "家",
-    "户",
-    "条",
-    "次",
-    "名",
-    "期",
-    "件",
-    "位",
-    "张",
-    "款",
-    "个",
-    "人",
-    "单",
-    "项",
-    "只",
-    "台",
-    "座",
-    "所",
-    "份",
-)
 _PREFIX_QUALIFIERS = {
     "大约": "approx",
     "约为": "approx",
@@ -91,9 +56,9 @@ _RANGE_SEPARATORS = ("至", "到", "-", "—", "–", "~", "～", "－")
 
 _NUM = rf"(?:\d+(?:\.\d+)?|[{_CN_NUM_CHARS}]+)"
 _MULT = "|".join(_MULTIPLIERS)
-_CUR = "|".join(sorted(_CURRENCIES, key=len, reverse=True))
-_UNIT = "|".join(re.escape(u) for u in _UNIT_WORDS)
-_COUNT = "|".join(_COUNT_WORDS)
+_CUR = "|".join(sorted(CURRENCY_WORDS, key=len, reverse=True))
+_UNIT = "|".join(re.escape(u) for u in UNIT_WORDS)
+_COUNT = "|".join(COUNT_WORDS)
 _PART = rf"(?P<num{{i}}>{_NUM})(?P<rest{{i}}>(?:余|多)?(?:{_MULT})?(?:余|多)?(?:{_CUR}|{_UNIT}|{_COUNT})?)"
 _SEP = "|".join(re.escape(s) for s in _RANGE_SEPARATORS)
 # 余/多, a multiplier (alternatives in _MULTIPLIERS' order: 万亿 before 万), 余/多, a unit
@@ -105,10 +70,6 @@ _FIGURE_RE = re.compile(
     + _PART.format(i=2)
     + r")?(?P<post>以上|左右|以下|\+)?$"
 )
-
-
-class FigureError(ValueError):
-    """Raised when a raw string is not a figure this module can read."""
 
 
 class Figure(NamedTuple):
@@ -169,7 +130,7 @@ def _scale_and_unit(rest: str) -> tuple[float, str | None, bool]:
     scale = _MULTIPLIERS[parts["mult"]] if parts["mult"] else 1.0
     unit: str | None = parts["unit"] or None
     if unit is not None:
-        unit = _CURRENCIES.get(unit) or _UNIT_CODES.get(unit) or unit
+        unit = CURRENCY_WORDS.get(unit) or UNIT_WORDS.get(unit) or unit
     return scale, unit, bool(parts["more"] or parts["more_after"])
 
 
@@ -236,7 +197,7 @@ def _is_part_of_a_name(text: str, start: int, end: int, figure: Figure) -> bool:
         return False
     after = text[end : end + 1]
     before = text[start - 1 : start] if start else ""
-    return ("\u4e00" <= after <= "\u9fff") or after.isalpha() or before.isalpha()
+    return is_cjk(after) or after.isalpha() or before.isalpha()
 
 
 class Candidate(NamedTuple):

@@ -12,12 +12,13 @@ import re
 import unicodedata
 from datetime import date, datetime
 
-from .grounding import sentence_start
+from .lexicon import CHINESE_DIGITS
+from .segmentation import sentence_start
 
 Period = tuple[str | None, str | None]
 _NONE: Period = (None, None)
 
-_CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_CN_DIGITS = {**CHINESE_DIGITS, "十": 10}  # 十 stands alone in 十月, 前十个月
 _RELATIVE_YEARS = {"今年": 0, "本年": 0, "当年": 0, "去年": -1, "上年": -1, "前年": -2, "明年": 1}
 
 
@@ -69,6 +70,14 @@ def _implicit_year(month: int, today: date | None) -> int | None:
     if today is None:
         return None
     return today.year if month <= today.month else today.year - 1
+
+
+def _year_of_month(month: int, year: int | None, today: date | None) -> int | None:
+    """The year a month named in a phrase falls in; None when there is no such month or
+    no year is known."""
+    if not 1 <= month <= 12:
+        return None
+    return year if year is not None else _implicit_year(month, today)
 
 
 def parse_period(text: str | None, published_at: str | date | None = None, *, point: bool = False) -> Period:
@@ -144,9 +153,7 @@ def parse_period(text: str | None, published_at: str | date | None = None, *, po
     month = re.search(r"(\d{1,2})月(份)?(末|底|初)?", rest)
     if month:
         m = int(month[1])
-        if not 1 <= m <= 12:
-            return _NONE
-        year = year if year is not None else _implicit_year(m, today)
+        year = _year_of_month(m, year, today)
         if year is None:
             return _NONE
         if month[3] in ("末", "底"):
@@ -192,9 +199,7 @@ def parse_date(text: str | None, published_at: str | None = None) -> str | None:
     month_day = re.search(r"(\d{1,2})月(?:(\d{1,2})(?:日|号))?", rest)
     if month_day:
         m = int(month_day[1])
-        if not 1 <= m <= 12:
-            return None
-        year = year if year is not None else _implicit_year(m, today)
+        year = _year_of_month(m, year, today)
         if year is None:
             return None
         if month_day[2]:

@@ -17,19 +17,11 @@ from .backends import Backend, choose_backend
 from .cache import ResultCache, cache_key
 from .chunking import Chunk, split_text
 from .config import Config
-from .drafts import (
-    ActionDraft,
-    ActionsDraft,
-    Draft,
-    EntitiesDraft,
-    InstitutionDraft,
-    MetricLabel,
-    MetricLabels,
-    ProductDraft,
-)
-from .llm import Endpoint, ModelCaller
+from .drafts import ActionsDraft, ArticleDrafts, Draft, EntitiesDraft, MetricLabels
+from .endpoint import Endpoint
+from .llm import ModelCaller
 from .models import Article, ArticleFacts, Meta, Usage, as_article
-from .normalise import Normaliser, fill_product_terms
+from .normalise import normalise
 from .numbers import Candidate, find_figures
 from .prompting import MARK, PromptSet, build_messages, load_prompts
 
@@ -76,15 +68,10 @@ async def _together(calls: list[Coroutine[Any, Any, T]]) -> list[T]:
 
 
 @dataclass
-class Drafts:
-    """Everything the model said about one article, gathered over pieces and passes."""
+class Drafts(ArticleDrafts):
+    """The model's answers for one article and what asking for them took."""
 
-    candidates: dict[int, Candidate]
-    chunks: int
-    institutions: list[InstitutionDraft] = field(default_factory=list)
-    products: list[ProductDraft] = field(default_factory=list)
-    labels: list[MetricLabel] = field(default_factory=list)
-    actions: list[ActionDraft] = field(default_factory=list)
+    chunks: int = 1
     usage: Usage = field(default_factory=Usage)
     calls: int = 0
     cache_hits: int = 0
@@ -112,8 +99,8 @@ class Extractor:
                 backend = self._backend or choose_backend(self.config)
                 self._backend = backend
                 self._endpoint = await asyncio.to_thread(backend.start)
-                # in a thread too: its TLS context and clients take ~50 ms to build, which
-                # on the loop stalled every article being prepared at the start of a batch
+                # in a thread too: its TLS context and clients take ~50 ms to build, which on
+                # the loop would stall every article being prepared at the start of a batch
                 self._caller = await asyncio.to_thread(
                     ModelCaller, self.config, self._endpoint, max_connections=self.max_requests
                 )
@@ -193,7 +180,9 @@ class Extractor:
                 )
 
             in_chunk = {n for n, c in candidates.items() if c.start >= chunk.start and c.end <= chunk.end}
-            passes = [self._ask(endpoint, EntitiesDraft, messages("entities"), drafts)]
+            passes: list[Coroutine[Any, Any, Draft]] = [
+                self._ask(endpoint, EntitiesDraft, messages("entities"), drafts)
+            ]
             if in_chunk:
                 context = {"candidate_ids": in_chunk}
                 passes.append(
@@ -204,10 +193,13 @@ class Extractor:
             # and reuses the article's prompt prefix from one to the next
             answers = await (_one_by_one(passes) if endpoint.serial else _together(passes))
             entities, actions = answers[0], answers[-1]
+            assert isinstance(entities, EntitiesDraft) and isinstance(actions, ActionsDraft)
             drafts.institutions += entities.institutions
             drafts.products += entities.products
             if in_chunk:
-                drafts.labels += answers[1].metrics
+                labels = answers[1]
+                assert isinstance(labels, MetricLabels)
+                drafts.labels += labels.metrics
             drafts.actions += actions.actions
         for model in (EntitiesDraft, MetricLabels, ActionsDraft):  # in pass order, however they finished
             if model.__name__ in drafts.cut:
@@ -215,16 +207,13 @@ class Extractor:
         return drafts
 
     def _build(self, article: Article, drafts: Drafts, endpoint: Endpoint, began: float) -> ArticleFacts:
-        normaliser = Normaliser(article)
-        institutions = normaliser.institutions(drafts.institutions)
-        products = normaliser.products(drafts.products)
-        named_products = {p.name for p in products}  # 微粒贷 listed as both: it is a product
-        institutions = [i for i in institutions if i.name not in named_products]
-        metrics = normaliser.metrics(drafts.labels, drafts.candidates)
-        for product in products:
-            fill_product_terms(product, metrics, article.text, main_product=len(products) == 1)
-        actions = normaliser.actions(drafts.actions)
-        actions += normaliser.rule_actions(actions)
+        facts = normalise(article, drafts)
+        # Meta allows fields beyond the contract's; these say how the facts were asked for
+        extra: dict[str, Any] = {
+            "calls": drafts.calls,
+            "cache_hits": drafts.cache_hits,
+            "mode": self.config.resolved_mode,
+        }
         meta = Meta(
             model=endpoint.model,
             provider=endpoint.provider,
@@ -235,18 +224,16 @@ class Extractor:
             latency_s=round(time.perf_counter() - began, 3),
             extracted_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             chunks=drafts.chunks,
-            calls=drafts.calls,
-            cache_hits=drafts.cache_hits,
-            mode=self.config.resolved_mode,
+            **extra,
         )
         return ArticleFacts(
             article=article,
-            institutions=institutions,
-            metrics=metrics,
-            regulatory_actions=actions,
-            products=products,
+            institutions=facts.institutions,
+            metrics=facts.metrics,
+            regulatory_actions=facts.regulatory_actions,
+            products=facts.products,
             meta=meta,
-            warnings=list(dict.fromkeys(drafts.warnings + normaliser.warnings)),
+            warnings=list(dict.fromkeys(drafts.warnings + facts.warnings)),
         )
 
     async def aclose(self) -> None:

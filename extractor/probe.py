@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ._exceptions import ExtractionError
 from .config import Config
 from .drafts import Answer
-from .llm import Endpoint, ExtractionError, ModelCaller
+from .endpoint import Endpoint
+from .llm import ModelCaller
 from .providers import alternatives
 
 

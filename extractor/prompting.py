@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from importlib.resources.abc import Traversable
 from string import Template
+
+if sys.version_info >= (3, 11):
+    from importlib.resources.abc import Traversable
+else:  # pragma: no cover - Python 3.10
+    from importlib.abc import Traversable
 
 PROMPT_VERSION = "v2"
 PASSES = ("entities", "metrics", "actions")
@@ -35,7 +40,7 @@ def _prompt_root() -> Traversable:
     try:
         return resources.files("extractor.prompts")
     except ModuleNotFoundError:
-        return resources.files("extractor").joinpath("..", "prompts")
+        return resources.files("extractor").joinpath("..").joinpath("prompts")
 
 
 @lru_cache(maxsize=4)

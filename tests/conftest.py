@@ -17,7 +17,7 @@ import vcr
 
 from extractor.backends.weights import MODEL_NAME, MODEL_SHA256
 from extractor.config import Config
-from extractor.llm import Endpoint
+from extractor.endpoint import Endpoint
 
 CASSETTES = Path(__file__).parent / "cassettes"
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -36,21 +36,6 @@ def cassette_vcr() -> vcr.VCR:
     )
 
 
-class StaticBackend:
-    """An endpoint that is already there: the recorded server, as seen in replay."""
-
-    name = "static"
-
-    def __init__(self, endpoint: Endpoint) -> None:
-        self.endpoint = endpoint
-
-    def start(self) -> Endpoint:
-        return self.endpoint
-
-    def stop(self) -> None:
-        return None
-
-
 @pytest.fixture(scope="session")
 def model_endpoint() -> Iterator[Endpoint]:
     """The live embedded server when recording, else a replay stand-in with the same identity."""
@@ -58,7 +43,7 @@ def model_endpoint() -> Iterator[Endpoint]:
         pytest.importorskip("llama_cpp", reason="recording needs the local extra")
         from extractor.backends.embedded import EmbeddedBackend, stop_all
 
-        endpoint = EmbeddedBackend(Config()).start()
+        endpoint = EmbeddedBackend(Config.from_env()).start()
         yield endpoint
         stop_all()
         return

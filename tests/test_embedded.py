@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from extractor import ExtractorError
 from extractor.backends import BackendError, RemoteBackend, choose_backend, weights
 from extractor.config import Config
 
@@ -70,6 +71,13 @@ def test_explicit_base_url_wins() -> None:
 def test_no_backend_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("extractor.backends.local_extra_installed", lambda: False)
     with pytest.raises(BackendError, match="EXTRACTOR_BASE_URL"):
+        choose_backend(Config())
+
+
+def test_no_backend_is_caught_with_every_other_error_at_the_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``except ExtractorError`` catches a missing backend as well as a failed extraction."""
+    monkeypatch.setattr("extractor.backends.local_extra_installed", lambda: False)
+    with pytest.raises(ExtractorError):
         choose_backend(Config())
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from extractor.grounding import Grounder, sentence_start
+from extractor.grounding import Grounder
+from extractor.segmentation import sentence_start
 
 TEXT = (
     "在黑猫投诉平台上,关于微粒贷的投诉量超2.6万条 涉及暴力催收 [6][14] - 暴力催收手段包括“假律师”上门堵门。ＡＢＣ银行"

@@ -11,6 +11,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from extractor.articles import load
+from extractor.backends import StaticBackend
 from extractor.config import Config
 from extractor.llm import Endpoint, ModelCaller, ValidationFailed
 from extractor.models import Article, ArticleFacts, json_schema
@@ -18,7 +19,7 @@ from extractor.numbers import find_figures, parse_figure
 from extractor.pipeline import Extractor
 from extractor.validation import context_of
 
-from .conftest import FIXTURES, StaticBackend, cassette_vcr
+from .conftest import FIXTURES, cassette_vcr
 
 SEED = [a for a in load([FIXTURES / "weilidai-digest.txt"]) if isinstance(a, Article)]
 

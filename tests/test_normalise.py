@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import pytest
 
-from extractor.drafts import ActionDraft, InstitutionDraft, MetricLabel, ProductDraft
+from extractor.drafts import ActionDraft, ArticleDrafts, InstitutionDraft, MetricLabel, ProductDraft
 from extractor.models import ActionKind, Article, InstitutionType, MetricKind, ProductType, as_article
-from extractor.normalise import Normaliser, fill_product_terms
-from extractor.numbers import find_figures, parse_figure
-from extractor.rules import (
-    _BANK_MENTION,
-    _bank_mentions,
-    _keyword_hits,
-    institution_mentions,
-    listed_products,
-    metric_from_context,
+from extractor.normalise import (
+    ArticleText,
+    EntityIndex,
+    fill_product_terms,
+    ground_actions,
+    ground_institutions,
+    ground_metrics,
+    ground_products,
+    normalise,
+    rule_actions,
 )
+from extractor.numbers import find_figures, parse_figure
+from extractor.rules import institution_mentions, listed_products, metric_from_context
+from extractor.rules.institutions import _BANK_MENTION, _bank_mentions
+from extractor.rules.metrics import _keyword_hits
 
 TEXT = (
     "截至2025年6月末,微众银行不良贷款率由2024年末的1.44%升至1.57%。"
@@ -33,16 +38,22 @@ def _institution(name: str, quote: str) -> InstitutionDraft:
     return InstitutionDraft(name=name, type=InstitutionType.internet_bank, country="cn", quote=quote)
 
 
+def _entities(text: ArticleText, institutions: list[InstitutionDraft]) -> EntityIndex:
+    """The entity index of the institutions grounded from these drafts."""
+    return EntityIndex.of_institutions(ground_institutions(text, institutions), text.article.title)
+
+
 def test_institutions_are_grounded_deduplicated_and_generic_ones_dropped() -> None:
-    n = Normaliser(_article())
-    facts = n.institutions(
+    n = ArticleText(_article())
+    facts = ground_institutions(
+        n,
         [
             _institution("微众银行", "微众银行不良贷款率"),
             _institution("微众银行", "微众银行不良贷款率由2024年末"),
             _institution("监管", "罚单"),
             _institution("网商银行", "网商银行"),
             _institution("黑猫投诉", "在黑猫投诉平台上，关于微粒贷"),
-        ]
+        ],
     )
     assert [f.name for f in facts] == ["微众银行", "黑猫投诉"]
     assert facts[0].country == "CN"
@@ -54,11 +65,10 @@ def test_institutions_are_grounded_deduplicated_and_generic_ones_dropped() -> No
 
 def test_metrics_use_code_figures_rules_and_periods() -> None:
     article = _article()
-    n = Normaliser(article)
-    n.institutions([_institution("微众银行", "微众银行")])
-    n.products(
-        [ProductDraft(name="微粒贷", provider="微众银行", type=ProductType.consumer_loan, quote="微粒贷授信额度")]
-    )
+    n = ArticleText(article)
+    entities = _entities(n, [_institution("微众银行", "微众银行")])
+    drafted = [ProductDraft(name="微粒贷", provider="微众银行", type=ProductType.consumer_loan, quote="微粒贷授信额度")]
+    entities = entities.with_products(ground_products(n, drafted, entities))
     candidates = dict(enumerate(find_figures(article.text), start=1))
     ids = {c.raw: i for i, c in candidates.items()}
     labels = [
@@ -75,7 +85,7 @@ def test_metrics_use_code_figures_rules_and_periods() -> None:
             id=ids["超2.6万条"], subject="黑猫投诉", metric=MetricKind.complaint_count, name="投诉量", period=None
         ),
     ]
-    facts = {m.raw: m for m in n.metrics(labels, candidates)}
+    facts = {m.raw: m for m in ground_metrics(n, labels, candidates, entities)}
     npl_2024 = facts["1.44%"]
     assert (npl_2024.subject, npl_2024.metric, npl_2024.unit) == ("微众银行", MetricKind.npl_ratio, "%")
     assert (npl_2024.period_start, npl_2024.period_end) == ("2024-12-31", "2024-12-31")
@@ -88,7 +98,9 @@ def test_metrics_use_code_figures_rules_and_periods() -> None:
         assert (fact.value, fact.value_max, fact.qualifier.value) == (figure.value, figure.value_max, figure.qualifier)
         assert all(TEXT[e.start : e.end] == e.text for e in fact.evidence)
 
-    products = n.products([ProductDraft(name="微粒贷", type=ProductType.consumer_loan, quote="微粒贷授信额度")])
+    products = ground_products(
+        n, [ProductDraft(name="微粒贷", type=ProductType.consumer_loan, quote="微粒贷授信额度")], entities
+    )
     fill_product_terms(products[0], list(facts.values()), article.text, main_product=True)
     product = products[0]
     assert (product.annual_rate_min, product.annual_rate_max) == (3, 23.76)
@@ -97,9 +109,10 @@ def test_metrics_use_code_figures_rules_and_periods() -> None:
 
 
 def test_actions_need_a_grounded_quote_and_regulatory_words() -> None:
-    n = Normaliser(_article())
-    n.institutions([_institution("微众银行", "微众银行")])
-    actions = n.actions(
+    n = ArticleText(_article())
+    entities = _entities(n, [_institution("微众银行", "微众银行")])
+    actions = ground_actions(
+        n,
         [
             ActionDraft(
                 regulator="监管",
@@ -118,7 +131,8 @@ def test_actions_need_a_grounded_quote_and_regulatory_words() -> None:
                 quote="被国家金融监督管理总局罚款",
             ),
             ActionDraft(action=ActionKind.other, summary="不是监管", quote="最长可分24期还款"),
-        ]
+        ],
+        entities,
     )
     assert len(actions) == 1
     fine = actions[0]
@@ -130,18 +144,22 @@ def test_actions_need_a_grounded_quote_and_regulatory_words() -> None:
 def test_facts_from_overlapping_pieces_merge_into_one() -> None:
     """Two pieces that both saw the same figure, institution and product give one fact each."""
     article = _article()
-    n = Normaliser(article)
-    institutions = n.institutions(
-        [_institution("微众银行", "微众银行不良贷款率"), _institution("微众银行", "微众银行")]
+    n = ArticleText(article)
+    institutions = ground_institutions(
+        n, [_institution("微众银行", "微众银行不良贷款率"), _institution("微众银行", "微众银行")]
     )
+    entities = EntityIndex.of_institutions(institutions, article.title)
     product = ProductDraft(
         name="微粒贷", type=ProductType.consumer_loan, features=["最长可分24期还款"], quote="微粒贷授信额度"
     )
-    products = n.products([product, product.model_copy(update={"features": ["年利率(单利)范围一般为3%-23.76%"]})])
+    products = ground_products(
+        n, [product, product.model_copy(update={"features": ["年利率(单利)范围一般为3%-23.76%"]})], entities
+    )
+    entities = entities.with_products(products)
     candidates = dict(enumerate(find_figures(article.text), start=1))
     first = next(i for i, c in candidates.items() if c.raw == "1.57%")
     label = MetricLabel(id=first, subject="微众银行", metric=MetricKind.npl_ratio, name="不良贷款率")
-    metrics = [m for m in n.metrics([label, label], candidates) if m.raw == "1.57%"]
+    metrics = [m for m in ground_metrics(n, [label, label], candidates, entities) if m.raw == "1.57%"]
     assert len(institutions) == 1 and len(institutions[0].evidence) == 1
     assert len(products) == 1 and products[0].features == ["最长可分24期还款", "年利率(单利)范围一般为3%-23.76%"]
     assert len(metrics) == 1
@@ -152,15 +170,15 @@ def test_rule_actions_read_the_wording_the_model_missed() -> None:
         "2024年收到超1300万元巨额罚单 直指账户管理、反洗钱等核心合规底线 [3]"
         " - 2025年10月助贷新规落地后 公司违规催收问题仍未根治 - 监管红线日益收紧"
     )
-    n = Normaliser(as_article(Article(title="微众银行的大考", published_at="2025-12-28T22:50", text=text)))
-    n.institutions([_institution("微众银行", "公司违规催收问题")])  # named in the title only
-    fine, rule = n.rule_actions([])
+    n = ArticleText(as_article(Article(title="微众银行的大考", published_at="2025-12-28T22:50", text=text)))
+    entities = _entities(n, [_institution("微众银行", "公司违规催收问题")])  # named in the title only
+    fine, rule = rule_actions(n, [], entities)
     assert (fine.action, fine.target, fine.amount, fine.date) == (ActionKind.fine, "微众银行", 13000000, "2024")
     assert fine.reasons == ["账户管理", "反洗钱"] and fine.regulator == "监管"
     assert (rule.action, rule.target, rule.date) == (ActionKind.rule_effective, None, "2025-10")
     for action in (fine, rule):
         assert all(text[e.start : e.end] == e.text for e in action.evidence)
-    assert n.rule_actions([fine]) == [rule]  # what is already reported is not added twice
+    assert rule_actions(n, [fine], entities) == [rule]  # what is already reported is not added twice
 
 
 @pytest.mark.parametrize(
@@ -205,11 +223,13 @@ def test_listed_products(text: str, names: list[str]) -> None:
 
 def test_listed_products_the_model_missed_are_added_with_a_provider() -> None:
     text = "财付通小贷旗下主要产品包括“分付”(随用随还)和“分期”(固定期数还款)。"
-    normaliser = Normaliser(as_article(Article(title="腾讯的分付", text=text)))
+    normaliser = ArticleText(as_article(Article(title="腾讯的分付", text=text)))
     lender = InstitutionDraft(name="财付通小贷", type=InstitutionType.microlender, quote="财付通小贷旗下")
-    normaliser.institutions([lender])
-    products = normaliser.products(
-        [ProductDraft(name="分付", provider="财付通小贷", type=ProductType.revolving_credit, quote="“分付”")]
+    entities = _entities(normaliser, [lender])
+    products = ground_products(
+        normaliser,
+        [ProductDraft(name="分付", provider="财付通小贷", type=ProductType.revolving_credit, quote="“分付”")],
+        entities,
     )
     by_name = {p.name: p for p in products}
     assert set(by_name) == {"分付", "分期"}
@@ -257,14 +277,39 @@ def test_a_money_label_needs_a_currency_or_a_money_word() -> None:
     """18.5万+ likes are not a loan balance because the model said so; 营收398亿 is revenue."""
     text = "网商银行的视频获赞18.5万+。网商银行营收398亿。"
     article = as_article(Article(title="视频热点", text=text))
-    n = Normaliser(article)
-    n.institutions([_institution("网商银行", "网商银行")])
+    n = ArticleText(article)
+    entities = _entities(n, [_institution("网商银行", "网商银行")])
     candidates = dict(enumerate(find_figures(text), start=1))
     ids = {c.raw: i for i, c in candidates.items()}
     labels = [
         MetricLabel(id=ids[raw], subject="网商银行", metric=MetricKind.loan_balance, name="余额", period=None)
         for raw in ("18.5万+", "398亿")
     ]
-    facts = {m.raw: m for m in n.metrics(labels, candidates)}
+    facts = {m.raw: m for m in ground_metrics(n, labels, candidates, entities)}
     assert (facts["18.5万+"].metric, facts["18.5万+"].unit) == (MetricKind.other, "count")
     assert (facts["398亿"].metric, facts["398亿"].unit) == (MetricKind.revenue, "CNY")
+
+
+def test_normalise_runs_the_steps_in_order_and_keeps_a_product_named_as_an_institution() -> None:
+    """One call: institutions before the subjects they give metrics, and 微粒贷 reported
+    as both an institution and a product is kept as the product only."""
+    article = _article()
+    candidates = dict(enumerate(find_figures(article.text), start=1))
+    ids = {c.raw: i for i, c in candidates.items()}
+    drafts = ArticleDrafts(
+        candidates=candidates,
+        institutions=[_institution("微众银行", "微众银行"), _institution("微粒贷", "微粒贷授信额度")],
+        products=[ProductDraft(name="微粒贷", provider="微众银行", type=ProductType.consumer_loan, quote="微粒贷")],
+        labels=[MetricLabel(id=ids["1.57%"], subject="微众银行", metric=MetricKind.npl_ratio, name="不良贷款率")],
+        actions=[
+            ActionDraft(regulator="监管", target="公司", action=ActionKind.fine, summary="罚单", quote="巨额罚单")
+        ],
+    )
+    facts = normalise(article, drafts)
+    assert [i.name for i in facts.institutions] == ["微众银行"]
+    assert [(p.name, p.provider, p.max_term_months) for p in facts.products] == [("微粒贷", "微众银行", 24)]
+    by_raw = {m.raw: m for m in facts.metrics}
+    assert by_raw["1.57%"].subject == "微众银行" and by_raw["超2.6万条"].subject == "微粒贷"
+    assert [(a.action, a.target) for a in facts.regulatory_actions] == [(ActionKind.fine, "微众银行")]
+    for fact in [*facts.institutions, *facts.products, *facts.metrics, *facts.regulatory_actions]:
+        assert all(TEXT[e.start : e.end] == e.text for e in fact.evidence)

@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from extractor.articles import Article, LoadError, load
+from extractor.backends import StaticBackend
 from extractor.backends.weights import MODEL_NAME
 from extractor.cli import app
 from extractor.config import Config
@@ -24,7 +25,7 @@ from extractor.llm import Endpoint
 from extractor.output import read_jsonl
 from extractor.pipeline import Extractor
 
-from .conftest import FIXTURES, StaticBackend
+from .conftest import FIXTURES
 from .support.openai_stub import StubEndpoint
 from .support.recorded import answer_from_recordings, answer_with_fallback, recorded_answers, seed_variations
 
@@ -310,8 +311,11 @@ async def test_an_articles_passes_go_together_unless_the_endpoint_is_serial(seri
     serial endpoint (the embedded server) gets them one after another, in pass order."""
     with StubEndpoint(answer_from_recordings, delay_s=0.2) as stub:
         async with stub_extractor(stub, serial=serial) as extractor:
-            facts = await extractor.extract(SEED[1])
-    assert stub.stats.requests == 3 and facts.metrics
+            # until the endpoint's first answer, one call at a time: then the other two together
+            first = await extractor.extract(SEED[1])
+            assert stub.stats.max_in_flight == (1 if serial else 2)
+            facts = await extractor.extract(SEED[5])
+    assert stub.stats.requests == 6 and first.metrics and facts.metrics
     assert stub.stats.max_in_flight == (1 if serial else 3)
 
 

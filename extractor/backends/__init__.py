@@ -1,7 +1,9 @@
 """The one seam between the pipeline and whatever serves the model.
 
 An explicit base URL wins; else the embedded local model when its extra is
-installed; else a clear error. Never a silent fallback to fake output.
+installed; else a clear error. Never a silent fallback to fake output. A server that
+is already running (a test's stub, a benchmark's own server) is passed in as a
+``StaticBackend``.
 """
 
 from __future__ import annotations
@@ -9,12 +11,11 @@ from __future__ import annotations
 import importlib.util
 from typing import Protocol
 
+from .._exceptions import BackendError
 from ..config import Config
-from ..llm import Endpoint
+from ..endpoint import Endpoint
 
-
-class BackendError(RuntimeError):
-    """No usable model: says how to get one."""
+__all__ = ["Backend", "BackendError", "RemoteBackend", "StaticBackend", "choose_backend", "local_extra_installed"]
 
 
 class Backend(Protocol):
@@ -44,6 +45,22 @@ class RemoteBackend:
             identity=f"{self.config.base_url}|{model}",
             provider="openai-compatible",
         )
+
+    def stop(self) -> None:
+        return None
+
+
+class StaticBackend:
+    """An endpoint that is already there (started and stopped by whoever made it):
+    ``Extractor(config, backend=StaticBackend(endpoint))``."""
+
+    name = "static"
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        self.endpoint = endpoint
+
+    def start(self) -> Endpoint:
+        return self.endpoint
 
     def stop(self) -> None:
         return None

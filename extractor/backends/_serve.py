@@ -21,6 +21,7 @@ import llama_cpp
 import numpy as np
 
 from .copy_draft import CopyDraft
+from .embedded import own_options
 
 
 class _Llama(llama_cpp.Llama):
@@ -35,22 +36,24 @@ class _Llama(llama_cpp.Llama):
     them; nothing is copied to ``scores``, so logprobs are not available.
 
     Grammar: at temperature 0 with a grammar, the stock chain checks all 151,936
-    candidates against the grammar for every token (14% of the server's busy time in a
-    py-spy profile), then takes the best. Here the best token after the repetition
+    candidates against the grammar for every token (a large share of the server's busy
+    time), then takes the best. Here the best token after the repetition
     penalty is checked alone first; only if the grammar rejects it are all candidates
     checked. The best allowed token is the same either way
-    (``EXTRACTOR_GRAMMAR_FIRST=0`` turns this off, for the speed benchmark).
+    (``Config.grammar_first=False`` turns this off, for the speed benchmark).
 
     Drafts come from ``CopyDraft`` rather than llama-cpp-python's first-occurrence
     prompt lookup.
     """
+
+    grammar_first = True  # set by main() from the command line
 
     def __init__(self, *args: Any, draft_model: Any = None, **kwargs: Any) -> None:
         if draft_model is not None:
             draft_model = CopyDraft(num_pred_tokens=draft_model.num_pred_tokens)
         self._grammar: Any = None  # the grammar sampler kept out of the current chain
         self._grammar_chain: Any = None  # the chain it belongs with
-        self._grammar_first = os.environ.get("EXTRACTOR_GRAMMAR_FIRST", "1") != "0"
+        self._grammar_first = self.grammar_first
         super().__init__(*args, draft_model=draft_model, **kwargs)
         self._verify_batch = draft_model.num_pred_tokens + 1 if draft_model is not None else 0
         self._one = (llama_cpp.llama_token_data * 1)()
@@ -118,6 +121,7 @@ def _exit_when_parent_goes() -> None:
 
 def main() -> None:
     threading.Thread(target=_exit_when_parent_goes, name="parent-watch", daemon=True).start()
+    _Llama.grammar_first, sys.argv[1:] = own_options(sys.argv[1:])
     llama_cpp.Llama = _Llama  # type: ignore[misc]  # the server builds its model as llama_cpp.Llama(...)
     from llama_cpp.server.__main__ import main as serve
 

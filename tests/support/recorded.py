@@ -75,7 +75,8 @@ def answer_with_fallback(request: dict[str, Any]) -> dict[str, Any]:
     answer = next(a for (_, kind), a in recorded_answers().items() if kind == wanted)
     if wanted != "metrics":
         return answer
-    shown = {int(n) for n in _MARK.findall(_shown_article(request))}  # the article's marks, not the instructions' examples
+    # the article's marks, not the instructions' examples
+    shown = {int(n) for n in _MARK.findall(_shown_article(request))}
     answer = json.loads(json.dumps(answer))
     content = json.loads(answer["choices"][0]["message"]["content"])
     content["metrics"] = [label for label in content.get("metrics", []) if label.get("id") in shown]

@@ -1,0 +1,28 @@
+"""How characters are compared: one fold for names and quotes, one test for CJK.
+
+``fold`` is what "the same text" means wherever a model's spelling is matched against
+the article's (grounding, entity names, evaluation): full-width and compatibility forms
+to their plain ones (NFKC), then case folded.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+# The CJK Unified Ideographs block, as a regular-expression character range.
+CJK_RANGE = "\u4e00-\u9fff"
+
+
+def fold(text: str) -> str:
+    """NFKC, then casefold: ＷｅＢａｎｋ and webank fold alike; ㈠ becomes (一)."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def is_cjk(char: str) -> bool:
+    """A Chinese character (a CJK Unified Ideograph); False for "" and everything else."""
+    return "\u4e00" <= char <= "\u9fff"
+
+
+def count_cjk(text: str) -> int:
+    """How many of the characters are Chinese."""
+    return sum(map(is_cjk, text))

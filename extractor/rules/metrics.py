@@ -1,0 +1,173 @@
+"""Metrics and their subjects, read from the words around a figure.
+
+Chinese financial writing names the metric right before its figure (不良贷款率由…升至
+1.57%) and the subject before that; a 1.5B model often mislabels both. These rules
+read what is written instead, and the model's label is kept only when they are silent.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+from ..lexicon import (
+    COUNT_METRICS,
+    CURRENCY_CODES,
+    METRIC_KEYWORDS,
+    MONEY_METRICS,
+    RATIO_METRICS,
+    RATIO_UNITS,
+    WORDS_AFTER_FIGURE,
+    WORDS_NEAR_AFTER_FIGURE,
+)
+from ..models import MetricKind
+from ..numbers import find_figures
+from ..segmentation import CLAUSE_MARKS, sentence_start
+
+
+def unit_fits(metric: MetricKind, unit: str | None) -> bool:
+    """Whether a figure's unit can carry this metric (1.57% is no customer count)."""
+    if metric in RATIO_METRICS:
+        return unit in RATIO_UNITS
+    if metric in MONEY_METRICS:
+        return unit is None or unit in CURRENCY_CODES
+    if metric in COUNT_METRICS:
+        return unit is None or unit not in CURRENCY_CODES | RATIO_UNITS | {"times"}
+    return True
+
+
+_AFTER_WORD = re.compile(rf"\s*({'|'.join(WORDS_AFTER_FIGURE)})")  # no word is the start of another
+
+
+@lru_cache(maxsize=64)
+def _ranks_fitting(unit: str | None) -> frozenset[int]:
+    return frozenset(rank for rank, (_, metric) in enumerate(METRIC_KEYWORDS) if unit_fits(metric, unit))
+
+
+@lru_cache(maxsize=8)
+def _keyword_hits(text: str) -> list[tuple[int, int, int]]:
+    """Every occurrence of every metric keyword in ``text``: (start, end, rank), by start.
+
+    Built once per article, so each of its figures looks only at the few hits in its
+    own sentence instead of searching for every keyword again. One regex search per
+    position where a keyword starts (the longest there; the keywords it begins with are
+    known), not one scan of the text per keyword.
+    """
+    hits = []
+    search = _ANY_KEYWORD.search
+    found = search(text)
+    while found is not None:
+        at = found.start()
+        for keyword, rank in _STARTING[found.group()]:
+            hits.append((at, at + len(keyword), rank))
+        found = search(text, at + 1)
+    hits.sort()
+    return hits
+
+
+_RANK = {keyword: rank for rank, (keyword, _) in enumerate(METRIC_KEYWORDS)}
+# longest first, so that a search reports the longest keyword that starts where it stops
+_ANY_KEYWORD = re.compile("|".join(re.escape(k) for k in sorted(_RANK, key=len, reverse=True)))
+# a keyword → every keyword it starts with (itself included): 净利润 → 净利润, 净利
+_STARTING = {
+    longer: [(keyword, rank) for keyword, rank in _RANK.items() if longer.startswith(keyword)] for longer in _RANK
+}
+
+
+def metric_from_context(
+    text: str, start: int, end: int, unit: str | None, *, figures: Sequence[tuple[int, int]] | None = None
+) -> tuple[MetricKind, str] | None:
+    """The metric that the words around a figure name, if they name one that fits.
+
+    ``figures`` are the (start, end) spans of all figures in ``text``, sorted, when the
+    caller has them already; otherwise the figures before this one are found again.
+    """
+    word_after = _AFTER_WORD.match(text, end, end + 6)
+    if word_after is not None:
+        word = word_after[1]
+        if unit_fits(WORDS_AFTER_FIGURE[word], unit):
+            return WORDS_AFTER_FIGURE[word], word
+    after = text[end : end + 6]
+    for word, metric in WORDS_NEAR_AFTER_FIGURE:
+        if word in after and unit_fits(metric, unit):
+            return metric, word
+    lo = sentence_start(text, start)
+    hits = _keyword_hits(text)
+    fitting = _ranks_fitting(unit)
+    before = [  # fitting keywords in the sentence, before the figure
+        hit
+        for hit in hits[bisect_left(hits, (lo, -1, -1)) : bisect_left(hits, (start, -1, -1))]
+        if hit[1] <= start and hit[2] in fitting
+    ]
+    if not before:
+        return None
+    if figures is None:
+        figures = [(c.start + lo, c.end + lo) for c in find_figures(text[lo:start])]
+    else:
+        first, last = bisect_left(figures, (lo, -1)), bisect_left(figures, (start, -1))
+        figures = [(a, b) for a, b in figures[first:last] if b <= start]
+    attached = {end for _, end in figures}  # 150亿注册资本…750亿: 注册资本 belongs to 150亿
+    since_last = figures[-1][1] if figures else lo
+    latest: dict[int, tuple[int, int]] = {}  # keyword rank → its last (start, end) before the figure
+    for at, stop, rank in before:
+        if at not in attached:
+            latest[rank] = (at, stop)
+    for floor in (since_last, lo):  # words since the previous figure first, then the sentence
+        # the mention ending last wins; on a tie, the keyword listed first
+        best = max(((stop, -rank) for rank, (at, stop) in latest.items() if at >= floor), default=None)
+        if best is not None:
+            keyword, metric = METRIC_KEYWORDS[-best[1]]
+            return metric, keyword
+    return None
+
+
+def nearest_name(text: str, start: int, names: Iterable[str]) -> str | None:
+    """Who a figure is about: the first entity named in its clause (split at commas),
+    else the first in its sentence; an owner before 旗下 gives way to what it owns."""
+    sentence_lo = sentence_start(text, start, window=120)
+    clause_lo = sentence_lo
+    for mark in CLAUSE_MARKS:
+        cut = text.rfind(mark, clause_lo, start)
+        if cut >= 0:
+            clause_lo = cut + 1
+    in_clause, in_sentence = [], []
+    for name in names:
+        at = _first_mention(text, name, sentence_lo, start) if name else -1
+        if at >= 0 and at < clause_lo:  # in the sentence; is it named again in the clause?
+            in_sentence.append((at, -len(name), name))
+            at = _first_mention(text, name, clause_lo, start)
+        if at >= 0:
+            in_clause.append((at, -len(name), name))
+    mentions = in_clause or in_sentence
+    return min(mentions)[2] if mentions else None
+
+
+def _first_mention(text: str, name: str, lo: int, hi: int) -> int:
+    """Where ``name`` first stands in ``text[lo:hi]``, not as an owner before 旗下; or -1."""
+    at = text.find(name, lo, hi)
+    while at >= 0 and text.startswith("旗下", at + len(name), hi):
+        at = text.find(name, at + 1, hi)
+    return at
+
+
+_NAME_STOPS = " ,，。;；:：、()（）[]【】“”\"'-—"
+
+
+def metric_name_near(text: str, start: int, end: int) -> str:
+    """What a figure counts when no keyword names it: the words right after it
+    (12.3万人次在线观看 → 在线观看), else the words right before it."""
+    after = []
+    for char in text[end : end + 8]:
+        if char in _NAME_STOPS or char.isdigit():
+            break
+        after.append(char)
+    if len(after) >= 2:
+        return "".join(after)
+    before = []
+    for char in reversed(text[max(0, start - 8) : start]):
+        if char in _NAME_STOPS or char.isdigit():
+            break
+        before.append(char)
+    return "".join(reversed(before))
