@@ -87,10 +87,10 @@ def answer_with_fallback(request: dict[str, Any]) -> dict[str, Any]:
 def recorded_content(article_text: str) -> dict[str, str]:
     """pass → the JSON the model answered for this seed article (first answers)."""
     from extractor.chunking import Chunk
-    from extractor.numbers import find_figures
     from extractor.pipeline import marked_text
+    from extractor.rules import numbered_figures
 
-    candidates = dict(enumerate(find_figures(article_text), start=1))
+    candidates = numbered_figures(article_text)
     key = marked_text(article_text, Chunk(0, len(article_text)), candidates)[:80]
     return {
         kind: answer["choices"][0]["message"]["content"]
