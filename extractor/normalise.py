@@ -27,7 +27,7 @@ from ._exceptions import FigureError
 from .chars import fold
 from .drafts import ActionDraft, ArticleDrafts, InstitutionDraft, MetricLabel, ProductDraft
 from .grounding import Grounder
-from .lexicon import CURRENCY_CODES, GENERIC_INSTITUTIONS, MONEY_METRICS, POINT_METRICS, RATIO_METRICS, SELF_WORDS
+from .lexicon import CURRENCY_CODES, MONEY_METRICS, POINT_METRICS, RATIO_METRICS, SELF_WORDS
 from .models import (
     ActionKind,
     Article,
@@ -46,8 +46,10 @@ from .periods import Period, first_period, parse_date, parse_period, period_befo
 from .prompting import strip_marks
 from .rules import (
     country_from_name,
+    declared_names,
     institution_mentions,
     institution_type_from_name,
+    is_generic_name,
     listed_products,
     metric_from_context,
     metric_name_near,
@@ -239,7 +241,7 @@ def ground_institutions(text: ArticleText, drafts: Iterable[InstitutionDraft]) -
     merged: dict[str, Institution] = {}
     for draft in drafts:
         name = strip_marks(draft.name).strip()
-        if name in GENERIC_INSTITUTIONS:
+        if is_generic_name(name):
             text.warnings.append(f"institution dropped, a generic word: {draft.name!r}")
             continue
         evidence = text.entity_evidence("institution", name)
@@ -268,7 +270,45 @@ def ground_institutions(text: ArticleText, drafts: Iterable[InstitutionDraft]) -
             evidence = text.grounder.sentence_around(start, end)
             kind = institution_type_from_name(name) or InstitutionType.other
             merged[_key(name)] = Institution(name=name, type=kind, country=country_from_name(name), evidence=[evidence])
+    _apply_declared_names(text, merged)
     return list(merged.values())
+
+
+def _apply_declared_names(text: ArticleText, merged: dict[str, Institution]) -> None:
+    """Full and short names the article declares (江苏常熟农村商业银行（常熟银行，601128.SH）,
+    …有限公司（以下简称“居然小贷”）) are one institution, named by the full name."""
+    for full, short in declared_names(text.text, known=tuple(i.name for i in merged.values())):
+        if is_generic_name(full):
+            continue
+        full_key, short_key = _key(full), _key(short)
+        whole = merged.get(full_key)
+        part = merged.get(short_key) or next(
+            (i for k, i in merged.items() if k != full_key and short in i.aliases), None
+        )
+        if whole is None and part is None:
+            at = text.text.find(full)
+            evidence = text.grounder.sentence_around(at, at + len(full)) if at >= 0 else None
+            if evidence is None:
+                continue
+            kind = institution_type_from_name(full) or InstitutionType.other
+            merged[full_key] = Institution(
+                name=full, aliases=[short], type=kind, country=country_from_name(full), evidence=[evidence]
+            )
+            continue
+        if whole is None:
+            assert part is not None
+            del merged[_key(part.name)]
+            part.aliases = sorted(set(part.aliases) | {part.name, short} - {full})
+            part.name = full
+            part.type = institution_type_from_name(full) or part.type
+            merged[full_key] = part
+            continue
+        whole.aliases = sorted(set(whole.aliases) | {short} - {full})
+        if part is not None and part is not whole:
+            whole.aliases = sorted(set(whole.aliases) | {part.name, *part.aliases} - {full})
+            whole.parent = whole.parent or part.parent
+            whole.evidence += [e for e in part.evidence if all(e.start != k.start for k in whole.evidence)]
+            del merged[_key(part.name)]
 
 
 def ground_products(text: ArticleText, drafts: Iterable[ProductDraft], entities: EntityIndex) -> list[Product]:

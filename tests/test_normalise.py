@@ -241,7 +241,9 @@ def test_listed_products_the_model_missed_are_added_with_a_provider() -> None:
 @pytest.mark.parametrize(
     ("text", "names"),
     [
-        ("据悉,兴业银行、网商银行与中融小贷均已回应。", ["兴业银行", "网商银行"]),
+        ("据悉,兴业银行、网商银行与中融小贷均已回应。", ["兴业银行", "网商银行", "中融小贷"]),  # 与 joins names
+        ("用户可在手机银行、微信银行办理,意味着对银行有利,推动银行转型", []),
+        ("部分银行、上述银行与中资全国性银行", []),
         ("字节跳动旗下中融小贷注册资本190亿元", ["中融小贷"]),
         ("民营银行与互联网银行的差异", []),
         ("产品核心特点 - 正规透明:作为银行产品 息费透明;微粒贷属于银行贷款", []),
@@ -313,3 +315,57 @@ def test_normalise_runs_the_steps_in_order_and_keeps_a_product_named_as_an_insti
     assert [(a.action, a.target) for a in facts.regulatory_actions] == [(ActionKind.fine, "微众银行")]
     for fact in [*facts.institutions, *facts.products, *facts.metrics, *facts.regulatory_actions]:
         assert all(TEXT[e.start : e.end] == e.text for e in fact.evidence)
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("根据成都银行公告,此次锦州银行与选择北京银行的客户", ["成都银行", "锦州银行", "北京银行"]),
+        ("近年来银行业发展迅速,说明银行仍有空间", []),
+    ],
+)
+def test_bank_mentions_start_after_the_words_that_lead_into_them(text: str, names: list[str]) -> None:
+    found = institution_mentions(text)
+    assert [name for name, _, _ in found] == names
+    assert all(text[start:end] == name for name, start, end in found)
+
+
+@pytest.mark.parametrize(
+    ("name", "generic"),
+    [
+        ("部分银行", True),
+        ("中资全国性银行", True),
+        ("上述银行", True),
+        ("银行保险机构", True),
+        ("多家消费金融公司", True),
+        ("保险资金运用关联交易专项检查", True),
+        ("成都银行", False),
+        ("江苏常熟农村商业银行", False),
+        ("中国银行", False),
+    ],
+)
+def test_a_generic_name_names_no_institution(name: str, generic: bool) -> None:
+    from extractor.rules import is_generic_name
+
+    assert is_generic_name(name) is generic
+
+
+def test_declared_short_names_are_aliases_of_the_full_name() -> None:
+    from extractor.rules import declared_names
+
+    text = (
+        "江苏常熟农村商业银行（常熟银行，601128.SH）2020年营收65.82亿元。"
+        "公司以3.35亿元收购北京居然之家小额贷款有限责任公司（以下简称“居然小贷”）。"
+        "中国建设银行(6.190,-0.02,-0.32%)（简称：建行）表示"
+    )
+    assert declared_names(text) == [
+        ("江苏常熟农村商业银行", "常熟银行"),
+        ("北京居然之家小额贷款有限责任公司", "居然小贷"),
+        ("中国建设银行", "建行"),
+    ]
+    article = as_article(Article(text=text))
+    institutions = ground_institutions(ArticleText(article), [_institution("常熟银行", "")])
+    by_name = {i.name: i for i in institutions}
+    assert "常熟银行" not in by_name and by_name["江苏常熟农村商业银行"].aliases == ["常熟银行"]
+    assert by_name["北京居然之家小额贷款有限责任公司"].aliases == ["居然小贷"]
+    assert by_name["北京居然之家小额贷款有限责任公司"].type is InstitutionType.microlender

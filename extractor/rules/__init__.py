@@ -9,15 +9,23 @@ silent. The word lists they read live in ``extractor.lexicon``.
 """
 
 from .actions import names_regulation, reasons_in, regulatory_act
-from .institutions import country_from_name, institution_mentions, institution_type_from_name
+from .institutions import (
+    country_from_name,
+    declared_names,
+    institution_mentions,
+    institution_type_from_name,
+    is_generic_name,
+)
 from .metrics import metric_from_context, metric_name_near, nearest_name, unit_fits
 from .noise import is_noise, numbered_figures, real_figures
 from .products import listed_products, product_type_from_name
 
 __all__ = [
     "country_from_name",
+    "declared_names",
     "institution_mentions",
     "institution_type_from_name",
+    "is_generic_name",
     "is_noise",
     "listed_products",
     "metric_from_context",

@@ -6,7 +6,20 @@ import re
 from collections.abc import Iterator
 
 from ..chars import CJK_RANGE, is_cjk
-from ..lexicon import GENERIC_LENDER_PREFIXES, INSTITUTION_TYPE_WORDS, INTERNET_BANKS, LENDER_SUFFIXES, PLACES
+from ..lexicon import (
+    GENERIC_HEADS,
+    GENERIC_INSTITUTIONS,
+    GENERIC_LENDER_PREFIXES,
+    GENERIC_QUALIFIERS,
+    INSTITUTION_TYPE_WORDS,
+    INTERNET_BANKS,
+    LEADING_WORDS,
+    LENDER_SUFFIXES,
+    NOT_IN_NAMES,
+    NOT_INSTITUTION_ENDINGS,
+    NOT_NAME_WORDS,
+    PLACES,
+)
 from ..models import InstitutionType
 
 
@@ -23,6 +36,34 @@ def institution_type_from_name(name: str) -> InstitutionType | None:
     return None
 
 
+_QUALIFIERS = sorted(GENERIC_QUALIFIERS, key=len, reverse=True)
+
+
+def is_generic_name(name: str) -> bool:
+    """Whether a name names a kind of institution, not one: 银行, 部分银行, 中资全国性银行,
+    上述银行, 银行保险机构, 多家消费金融公司; or an activity (专项检查) or system."""
+    name = name.strip()
+    if not name or name in GENERIC_INSTITUTIONS or name.endswith(NOT_INSTITUTION_ENDINGS):
+        return True
+    head = next((h for h in sorted(GENERIC_HEADS, key=len, reverse=True) if name.endswith(h)), None)
+    if head is None:
+        return False
+    rest = name[: -len(head)]
+    while rest:
+        qualifier = next((q for q in _QUALIFIERS if rest.startswith(q)), None)
+        if qualifier is None:
+            return False
+        rest = rest[len(qualifier) :]
+    return True
+
+
+def is_phrase_not_name(name: str, suffix_length: int) -> bool:
+    """A bank-name mention that is a phrase: a function character or a verb before its
+    institution word (可在手机银行, 推动银行, 的互联网小贷)."""
+    prefix = name[:-suffix_length] if suffix_length else name
+    return any(c in NOT_IN_NAMES for c in prefix) or any(word in prefix for word in NOT_NAME_WORDS)
+
+
 def country_from_name(name: str) -> str | None:
     """A place the name starts with (印度央行 → IN); a plain Chinese name is CN."""
     for place, code in PLACES:
@@ -34,7 +75,8 @@ def country_from_name(name: str) -> str | None:
 
 
 _LENDER = "|".join(LENDER_SUFFIXES)
-_BANK_MENTION = re.compile(rf"(?:(?<=[\s,，、。；;：:“\"（(【])|(?<=旗下)|^)([{CJK_RANGE}]{{2,4}}?(?:{_LENDER}))")
+# A name starts after a mark, after 旗下, or after a word that joins names in a list (与, 和, 及).
+_BANK_MENTION = re.compile(rf"(?:(?<=[\s,，、。；;：:“\"（(【与和及])|(?<=旗下)|^)([{CJK_RANGE}]{{2,4}}?(?:{_LENDER}))")
 _BANK_SUFFIX = re.compile(_LENDER)
 
 
@@ -43,10 +85,15 @@ def institution_mentions(text: str) -> list[tuple[str, int, int]]:
     (name, start, end) of each first mention, generic phrases (民营银行) left out."""
     found: dict[str, tuple[str, int, int]] = {}
     for match in _bank_mentions(text):
-        name = match.group(1)
-        if name.startswith(GENERIC_LENDER_PREFIXES) or name in found:
+        name, start = match.group(1), match.start(1)
+        suffix = next(len(s) for s in LENDER_SUFFIXES if name.endswith(s))
+        cut = max((name.rfind(w) + len(w) for w in LEADING_WORDS if 0 <= name.rfind(w) < len(name) - suffix), default=0)
+        name, start = name[cut:], start + cut
+        if len(name) - suffix < 2 or name.startswith(GENERIC_LENDER_PREFIXES) or name in found:
             continue
-        found[name] = (name, match.start(1), match.end(1))
+        if is_generic_name(name) or is_phrase_not_name(name, suffix):
+            continue
+        found[name] = (name, start, match.end(1))
     return list(found.values())
 
 
@@ -63,3 +110,41 @@ def _bank_mentions(text: str) -> Iterator[re.Match[str]]:
             if match is not None:
                 taken = match.end()
                 yield match
+
+
+# A short name the article declares for the name before it: （以下简称“X”）, （简称：X）, （下称X）,
+# or （X，601128.SH） where a listed company's short name stands beside its code.
+_DECLARED = re.compile(
+    r"[（(]\s*(?:(?:以下|下文)?(?:简称|下称|称)[：:]?\s*[“\"‘']?(?P<short>[^，,”\"’'）)]{2,16}?)[”\"’']?"
+    r"|(?P<listed>[^，,）)]{2,12})\s*[，,]\s*\d{4,6}\s*\.\s*(?:SH|SZ|HK|BJ))\s*(?:[，,][^）)]*)?[）)]",
+    re.IGNORECASE,
+)
+_QUOTE_GROUP = re.compile(r"[(（]\s*-?\d+(?:\.\d+)?\s*[,，][^)）]*%\s*[)）]")
+_NAME_END = re.compile(
+    r"(?:公司|银行|集团|小贷|担保|信托|证券|保险|基金|交易所|协会|局|会|院|所|中心|企业|合伙企业|社)$"
+)
+# Words that end the phrase before a full name (收购…, 持有的…): the name starts after them.
+_BEFORE_NAME = re.compile(
+    r".*(?:收购|持有的|持有|控股股东|股东|当事人|旗下的|旗下|对|向|与|和|及|由|为|是|核准|批准|同意|称|据|其中|包括)"
+)
+_DELIMITERS = re.compile(r"[\s，,。；;：:、！!？?“”\"《》<>【】]")
+
+
+def declared_names(text: str, known: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """(full name, short name) pairs the article declares, in order of appearance.
+
+    The full name is the known name the text before the declaration ends with (the
+    longest), else the words back to the last mark, after the verb that leads into it,
+    when they end like an institution's name (…有限公司, …银行)."""
+    pairs: list[tuple[str, str]] = []
+    for match in _DECLARED.finditer(text):
+        short = (match["short"] or match["listed"] or "").strip()
+        before = _QUOTE_GROUP.sub("", text[max(0, match.start() - 60) : match.start()])
+        full = max((name for name in known if before.endswith(name)), key=len, default=None)
+        if full is None:
+            pieces = _DELIMITERS.split(before)
+            candidate = _BEFORE_NAME.sub("", pieces[-1]) if pieces else ""
+            full = candidate if len(candidate) >= 4 and _NAME_END.search(candidate) else None
+        if full and short and short != full and not short.startswith(("《", "<")):
+            pairs.append((full, short))
+    return pairs
