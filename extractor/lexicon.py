@@ -64,6 +64,37 @@ CHINESE_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} 
 
 # Ordered: the first keyword of a group that ends nearest to the figure wins.
 METRIC_KEYWORDS: tuple[tuple[str, MetricKind], ...] = (
+    # Listed first, so that where a keyword ends at the same place they win: a figure
+    # these name is no metric of the contract's list (一级资本充足率 is not 资本充足率,
+    # 同比增长 is a change, 每股收益 is not the profit).
+    ("核心一级资本充足率", MetricKind.other),
+    ("一级资本充足率", MetricKind.other),
+    ("净资产收益率", MetricKind.other),
+    ("资产收益率", MetricKind.other),
+    ("每股收益", MetricKind.other),
+    ("每股净资产", MetricKind.other),
+    ("每股亏损", MetricKind.other),
+    ("每股", MetricKind.other),
+    ("同比增长", MetricKind.other),
+    ("同比下降", MetricKind.other),
+    ("同比增加", MetricKind.other),
+    ("同比减少", MetricKind.other),
+    ("同比上升", MetricKind.other),
+    ("同比多增", MetricKind.other),
+    ("环比增长", MetricKind.other),
+    ("环比下降", MetricKind.other),
+    ("较上年末", MetricKind.other),
+    ("较年初", MetricKind.other),
+    ("增速", MetricKind.other),
+    ("增幅", MetricKind.other),
+    ("降幅", MetricKind.other),
+    ("占比", MetricKind.other),
+    ("持股比例", MetricKind.other),
+    ("持股", MetricKind.other),
+    ("股价", MetricKind.other),
+    ("市值", MetricKind.other),
+    ("估值", MetricKind.other),
+    ("总股本", MetricKind.other),
     ("不良贷款率", MetricKind.npl_ratio),
     ("不良率", MetricKind.npl_ratio),
     ("拨备覆盖率", MetricKind.provision_coverage_ratio),
@@ -103,6 +134,25 @@ METRIC_KEYWORDS: tuple[tuple[str, MetricKind], ...] = (
     ("客户", MetricKind.customer_count),
     ("用户", MetricKind.user_count),
     ("月活", MetricKind.user_count),
+)
+# Keywords that name a change of a metric, not a metric: without the model's label a figure
+# after one of these is no fact of its own.
+CHANGE_WORDS = frozenset(
+    {
+        "同比增长",
+        "同比下降",
+        "同比增加",
+        "同比减少",
+        "同比上升",
+        "同比多增",
+        "环比增长",
+        "环比下降",
+        "较上年末",
+        "较年初",
+        "增速",
+        "增幅",
+        "降幅",
+    }
 )
 # What a metric's figure can be: a ratio (%, pp, bp), money (a currency, or none written)
 # or a count; the groups decide which units fit a metric and the unit a bare figure gets.
@@ -460,6 +510,10 @@ PRODUCT_TYPE_WORDS: tuple[tuple[tuple[str, ...], ProductType], ...] = (
 PRODUCT_LIST_OPENERS = ("主要", "核心", "旗下")
 # Words that end a generic offering (贷款, 业务 …), not a product's name.
 GENERIC_PRODUCTS = ("业务", "服务", "产品", "贷款", "信用卡", "存款", "理财", "保险", "基金", "平台", "功能")
+
+# Name endings and words of companies and platforms, which the model sometimes lists as
+# products (居然小贷, P2P平台好车贷, 荷包金融平台): a product is what they offer.
+COMPANY_WORDS = ("公司", "集团", "银行", "小贷", "担保", "金控", "金服", "科技", "交易所", "协会", "平台")
 
 # -- regulatory acts ------------------------------------------------------------------
 

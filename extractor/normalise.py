@@ -27,7 +27,7 @@ from ._exceptions import FigureError
 from .chars import fold
 from .drafts import ActionDraft, ArticleDrafts, InstitutionDraft, MetricLabel, ProductDraft
 from .grounding import Grounder
-from .lexicon import CURRENCY_CODES, MONEY_METRICS, POINT_METRICS, RATIO_METRICS, SELF_WORDS
+from .lexicon import CHANGE_WORDS, CURRENCY_CODES, MONEY_METRICS, POINT_METRICS, RATIO_METRICS, SELF_WORDS
 from .models import (
     ActionKind,
     Article,
@@ -42,7 +42,7 @@ from .models import (
     RegulatoryAction,
 )
 from .numbers import Candidate, find_figures, parse_figure
-from .periods import Period, first_period, parse_date, parse_period, period_before
+from .periods import Period, first_period, parse_date, parse_period, period_carried
 from .prompting import strip_marks
 from .rules import (
     country_from_name,
@@ -50,6 +50,7 @@ from .rules import (
     institution_mentions,
     institution_type_from_name,
     is_generic_name,
+    is_not_a_product,
     listed_products,
     metric_from_context,
     metric_name_near,
@@ -58,7 +59,6 @@ from .rules import (
     product_type_from_name,
     reasons_in,
     regulatory_act,
-    unit_fits,
 )
 from .segmentation import sentence_start, sentences
 
@@ -322,6 +322,9 @@ def ground_products(text: ArticleText, drafts: Iterable[ProductDraft], entities:
         if name in entities.institution_names and product_type_from_name(name) is None:
             text.warnings.append(f"product dropped, it is an institution: {name!r}")
             continue
+        if is_not_a_product(name, text.text):
+            text.warnings.append(f"product dropped, a kind of offering or a company, not a named product: {name!r}")
+            continue
         evidence = text.entity_evidence("product", name)
         if evidence is None:
             continue
@@ -416,8 +419,8 @@ def ground_metrics(
             continue  # a reference mark such as [3][12], not a figure
         label = by_id.get(number)
         written = metric_from_context(body, candidate.start, candidate.end, candidate.figure.unit, figures=spans)
-        if label is None and written is None:
-            continue
+        if label is None and (written is None or written[1] in CHANGE_WORDS):
+            continue  # without the model, a figure is a fact only where a metric's name stands before it
         fact = _metric(text, candidate, label, written, entities)
         if fact is None:
             continue
@@ -449,13 +452,13 @@ def _metric(
         if label is not None and label.metric is metric and proposed and proposed in clause:
             name = proposed
     else:
+        # the text names no metric of the list before the figure: the model's kind is a
+        # guess the words do not bear out (资本充足率 for 加权平均净资产收益率), so it is other
         assert label is not None
-        metric = label.metric if unit_fits(label.metric, figure.unit) else MetricKind.other
-        if metric in MONEY_METRICS and figure.unit is None:
-            metric = MetricKind.other  # money by the model's word alone: no 元, no money word
+        metric = MetricKind.other
         name = proposed if proposed and proposed in clause else metric_name_near(body, candidate.start, candidate.end)
     # the phrase written before the figure beats the model's reading of it
-    period_text = period_before(body, candidate.start)
+    period_text = period_carried(body, candidate.start)
     start, end = text.period(period_text, point=metric in POINT_METRICS)
     return FinancialMetric(
         subject=subject,

@@ -222,13 +222,20 @@ _PERIOD_PHRASE = re.compile(
 _DECIMAL = re.compile(r"\d")  # str.isdecimal's characters (Unicode Nd)
 
 
+def _names_the_period(text: str, match: re.Match[str]) -> bool:
+    """A period phrase that says when, not a start (自2015年上线以来) or a comparison
+    (与去年同期持平, 较上年同期)."""
+    after = text[match.end() : match.end() + 8]
+    return "以来" not in after and not after.startswith("同期")
+
+
 def period_before(text: str, position: int, *, window: int = 60) -> str | None:
     """The last period phrase before ``position`` in the same sentence, or None."""
     lo = sentence_start(text, position, window=window, brackets=False)
     phrases = [
         match
         for match in _PERIOD_PHRASE.finditer(text, lo, position)
-        if "以来" not in text[match.end() : match.end() + 8]  # 自2015年上线以来: a start, not the period
+        if _names_the_period(text, match)
     ]
     for match in reversed(phrases):
         if not _DECIMAL.search(text, match.end(), position):
@@ -241,6 +248,30 @@ def period_before(text: str, position: int, *, window: int = 60) -> str | None:
 def first_period(text: str) -> str | None:
     """The first period phrase in a sentence (2024年收到…罚单 → 2024年)."""
     for match in _PERIOD_PHRASE.finditer(text):
-        if "以来" not in text[match.end() : match.end() + 8]:
+        if _names_the_period(text, match):
             return match.group()
     return None
+
+
+# where a sentence ends for a period to carry: a full stop, a paragraph's run of spaces,
+# a digest bullet or a reference mark
+_FULL_STOP = re.compile(r"[。！？!?\n]|\s{3,}| - |\] ")
+
+
+def period_carried(text: str, position: int, *, reach: int = 160) -> str | None:
+    """The period a figure is reported for: the phrase before it in its clause, else the
+    last one earlier in its sentence, across semicolons (2020年，营收为65.82亿元；净利润为
+    18.03亿元: the year opens the sentence and holds for the figures after it)."""
+    found = period_before(text, position)
+    if found is not None:
+        return found
+    lo = max(0, position - reach)
+    stops = list(_FULL_STOP.finditer(text, lo, position))
+    start = stops[-1].end() if stops else lo
+    end = sentence_start(text, position, window=reach, brackets=False)
+    phrases = [
+        match
+        for match in _PERIOD_PHRASE.finditer(text, start, end)
+        if _names_the_period(text, match)
+    ]
+    return phrases[-1].group() if phrases else None

@@ -23,6 +23,26 @@ _CODE_WORDS = ("股票代码", "证券代码", "代码：", "代码:")
 _EXAMPLE_WORDS = ("比如", "例如", "譬如", "假如", "假设", "举个例子", "举例来说", "打个比方", "如果你", "若你")
 # Counts of attention, not of business.
 _ATTENTION_WORDS = ("点赞", "转发", "评论数", "阅读量", "阅读数", "播放量", "粉丝", "浏览量", "在看")
+# Chinese numerals that make no number: idioms (千千万万), names (记者张千千), the same
+# order word twice (千千, 万万).
+_NUMERAL_IDIOM = re.compile(r"^(?:千千|万万|千千万万|成千上万|千万万)")
+# People counted by their posts (5名执行副总裁, 3位董事): a company's staffing news, no metric.
+_POSTS = (
+    "总裁",
+    "副总裁",
+    "董事",
+    "监事",
+    "高管",
+    "行长",
+    "副行长",
+    "委员",
+    "负责人",
+    "干部",
+    "经理",
+    "总监",
+    "合伙人",
+)
+_PEOPLE_UNITS = ("名", "位")
 _CLAUSE_END = re.compile(r"[，,。；;！!？?\n]")
 _SENTENCE_END = re.compile(r"[。；;！!？?\n]")
 
@@ -42,8 +62,15 @@ def noise_spans(text: str) -> list[tuple[int, int]]:
 
 
 def is_noise(text: str, candidate: Candidate, spans: Iterable[tuple[int, int]] = ()) -> bool:
-    """Whether a figure found in ``text`` is a quote, a code, an example or a like count."""
+    """Whether a figure found in ``text`` is a quote, a code, an example, a like count, a
+    numeral idiom or a count of people by their posts."""
     if any(start <= candidate.start and candidate.end <= end for start, end in spans):
+        return True
+    if _NUMERAL_IDIOM.match(candidate.raw):
+        return True
+    if candidate.raw.endswith(_PEOPLE_UNITS) and any(
+        post in text[max(0, candidate.start - 12) : candidate.end + 8] for post in _POSTS
+    ):
         return True
     before = _before(text, candidate.start, _CLAUSE_END, 30)
     if any(word in before for word in _CODE_WORDS):

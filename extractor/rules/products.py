@@ -4,8 +4,18 @@ from __future__ import annotations
 
 import re
 
-from ..lexicon import GENERIC_PRODUCTS, PRODUCT_LIST_OPENERS, PRODUCT_TYPE_WORDS
+from ..lexicon import COMPANY_WORDS, GENERIC_PRODUCTS, PRODUCT_LIST_OPENERS, PRODUCT_TYPE_WORDS
 from ..models import ProductType
+
+
+def is_not_a_product(name: str, text: str) -> bool:
+    """A name the model lists as a product that names a kind of offering (普惠小微贷款,
+    结构性存款), unless the article sets it off as a name (“…贷款”), or a company or
+    platform (居然小贷, P2P平台好车贷)."""
+    if name in GENERIC_PRODUCTS or any(word in name for word in ("平台",)) or name.endswith(COMPANY_WORDS):
+        return True
+    quoted = any(f"{open_}{name}{close}" in text for open_, close in (("“", "”"), ('"', '"'), ("「", "」")))
+    return name.endswith(GENERIC_PRODUCTS) and not quoted
 
 
 def product_type_from_name(name: str) -> ProductType | None:
