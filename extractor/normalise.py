@@ -11,10 +11,11 @@ that can work:
     entities     = entities.with_products(products)                # products can be subjects too
     metrics      = ground_metrics(text, drafts.labels, drafts.candidates, entities)
     actions      = ground_actions(text, drafts.actions, entities)
-    actions     += rule_actions(text, actions, entities)
+    actions     += rule_actions(text, actions, entities)                # acts the wording states
+    actions      = with_parties(text, actions)                     # who acts or who is acted on
 
 A draft whose quote cannot be found, or whose subject the article never names, is
-dropped and named in ``warnings``.
+dropped and named in ``warnings``; so is an action that names no party.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from .numbers import Candidate, find_figures, parse_figure
 from .periods import Period, first_period, parse_date, parse_period, period_carried
 from .prompting import strip_marks
 from .rules import (
+    checked_type,
     country_from_name,
     declared_names,
     institution_mentions,
@@ -88,7 +90,20 @@ def normalise(article: Article, drafts: ArticleDrafts) -> NormalisedFacts:
         fill_product_terms(product, metrics, article.text, main_product=len(products) == 1)
     actions = ground_actions(text, drafts.actions, entities)
     actions += rule_actions(text, actions, entities)
+    actions = with_parties(text, actions)
     return NormalisedFacts(institutions, metrics, actions, products, text.warnings)
+
+
+def with_parties(text: ArticleText, actions: list[RegulatoryAction]) -> list[RegulatoryAction]:
+    """The actions that name who acts or who is acted on: one that names neither tells a
+    reader nothing they could follow up (a sentence's 罚款 in general)."""
+    kept = []
+    for action in actions:
+        if action.regulator or action.target:
+            kept.append(action)
+        else:
+            text.warnings.append(f"regulatory action dropped, it names no regulator and no target: {action.summary!r}")
+    return kept
 
 
 def _key(name: str) -> str:
@@ -165,6 +180,7 @@ class EntityIndex:
     institution_names: frozenset[str] = frozenset()
     regulators: tuple[str, ...] = ()
     title_subject: str | None = None  # the institution the title names
+    authorities: tuple[str, ...] = ()  # regulators, and the police, prosecutors and courts that act too
 
     @classmethod
     def of_institutions(cls, institutions: Iterable[Institution], title: str | None) -> EntityIndex:
@@ -175,6 +191,7 @@ class EntityIndex:
                 i.name for i in institutions if i.type in (InstitutionType.regulator, InstitutionType.central_bank)
             ),
             title_subject=next((i.name for i in institutions if i.name in (title or "")), None),
+            authorities=tuple(i.name for i in institutions if i.type in _AUTHORITY_TYPES),
         )
         for institution in institutions:
             for spelling in (institution.name, *institution.aliases):
@@ -184,7 +201,12 @@ class EntityIndex:
     def with_products(self, products: Iterable[Product]) -> EntityIndex:
         """This index and the products' names: a figure can be about a product."""
         index = EntityIndex(
-            dict(self.names), list(self.spellings), self.institution_names, self.regulators, self.title_subject
+            dict(self.names),
+            list(self.spellings),
+            self.institution_names,
+            self.regulators,
+            self.title_subject,
+            self.authorities,
         )
         for product in products:
             index._add(product.name, product.name)
@@ -223,6 +245,18 @@ class EntityIndex:
         best = max(counts.items(), key=lambda item: item[1], default=None)
         return best[0] if best and best[1] > 0 else None
 
+    def regulator_in(self, sentence: str, *, authorities: bool = False) -> str | None:
+        """The regulator (or central bank; with ``authorities`` also the police,
+        prosecutors and courts) a sentence names by any of its spellings, the first named;
+        None when it names none."""
+        acting = self.authorities if authorities else self.regulators
+        found = [
+            (sentence.find(spelling), self.names.get(_key(spelling), spelling))
+            for spelling in self.spellings
+            if spelling and self.names.get(_key(spelling), spelling) in acting and spelling in sentence
+        ]
+        return min(found)[1] if found else None
+
     def institution_named_before(self, text: str, position: int) -> str | None:
         """The known institution named last before ``position`` in its sentence."""
         lo = sentence_start(text, position)
@@ -260,7 +294,7 @@ def ground_institutions(text: ArticleText, drafts: Iterable[InstitutionDraft]) -
             if all(e.start != evidence.start for e in known.evidence):
                 known.evidence.append(evidence)
             continue
-        kind = institution_type_from_name(name) or draft.type
+        kind = institution_type_from_name(name) or checked_type(name, draft.type)
         merged[key] = Institution(
             name=name, aliases=aliases, type=kind, country=country, parent=parent, evidence=[evidence]
         )
@@ -499,6 +533,7 @@ def ground_actions(text: ArticleText, drafts: Iterable[ActionDraft], entities: E
     facts: list[RegulatoryAction] = []
     seen: set[tuple[object, ...]] = set()
     published = text.article.published_at
+    body = text.text
     for draft in drafts:
         evidence = text.ground(draft.quote)
         if evidence is None:
@@ -514,31 +549,60 @@ def ground_actions(text: ArticleText, drafts: Iterable[ActionDraft], entities: E
             target = None
         regulator = draft.regulator.strip() if draft.regulator and text.mentions(draft.regulator) else None
         date = parse_date(draft.date, published) if draft.date and text.mentions(draft.date) else None
-        key = (target, draft.action, date, amount)
-        if key in seen:
-            continue
-        seen.add(key)
-        facts.append(
-            RegulatoryAction(
-                regulator=regulator,
-                target=target,
-                action=draft.action,
-                summary=action_summary(clause),
-                amount=amount,
-                currency=currency,
-                date=date,
-                reasons=[r.strip() for r in draft.reasons if r.strip()],
-                evidence=[evidence],
-            )
+        action = RegulatoryAction(
+            regulator=regulator,
+            target=target,
+            action=draft.action,
+            summary=action_summary(clause),
+            amount=amount,
+            currency=currency,
+            date=date,
+            reasons=[r.strip() for r in draft.reasons if r.strip()],
+            evidence=[evidence],
         )
+        around = text.grounder.sentence_around(evidence.start, evidence.end)
+        for one in one_per_target(action, body[around.start : around.end], entities):
+            key = (one.target, one.action, one.date, one.amount)
+            if key not in seen:
+                seen.add(key)
+                facts.append(one)
     return facts
+
+
+def one_per_target(action: RegulatoryAction, sentence: str, entities: EntityIndex) -> list[RegulatoryAction]:
+    """An act on several institutions that its sentence lists (约谈美团、饿了么、京东等6家
+    平台) is one fact per institution; else the act as it is."""
+    if action.action in (ActionKind.new_rule, ActionKind.rule_effective):
+        return [action]
+    targets = listed_targets(sentence, entities, action.regulator)
+    if len(targets) < 2 or (action.target is not None and action.target not in targets):
+        return [action]
+    return [action.model_copy(update={"target": name}, deep=True) for name in targets]
+
+
+def listed_targets(sentence: str, entities: EntityIndex, regulator: str | None) -> list[str]:
+    """The institutions a sentence lists (joined by 、), in their order, leaving out the
+    regulators."""
+    if "、" not in sentence:
+        return []
+    first: dict[str, int] = {}
+    for spelling in entities.spellings:
+        at = sentence.find(spelling) if spelling else -1
+        if at < 0:
+            continue
+        name = entities.names.get(_key(spelling), spelling)
+        if name in entities.regulators or (regulator and (name in regulator or regulator in name)):
+            continue
+        if name in entities.institution_names:
+            first[name] = min(at, first.get(name, at))
+    return sorted(first, key=first.__getitem__)
 
 
 def rule_actions(text: ArticleText, found: list[RegulatoryAction], entities: EntityIndex) -> list[RegulatoryAction]:
     """Acts the wording states (罚单, 批复, 新规…落地) that ``found`` does not report."""
     body = text.text
     added: list[RegulatoryAction] = []
-    default_regulator = "监管" if "监管" in body else None
+    default_regulator = "监管" if "监管" in body else None  # the article's own word when it names none
     for start, end in sentences(body):
         sentence = body[start:end].strip()
         kind = regulatory_act(sentence)
@@ -548,24 +612,49 @@ def rule_actions(text: ArticleText, found: list[RegulatoryAction], entities: Ent
         end = start + len(sentence)
         if any(a.action is kind and any(e.start < end and start < e.end for e in a.evidence) for a in found):
             continue
-        regulator = next((r for r in entities.regulators if r in sentence), default_regulator)
+        regulator = entities.regulator_in(sentence, authorities=kind is ActionKind.investigation) or default_regulator
         industry_wide = kind in (ActionKind.new_rule, ActionKind.rule_effective)
-        target = None if industry_wide else entities.subject_at(body, end)
+        # only an institution the sentence names, or the article's own subject where the
+        # sentence speaks of it (公司…收到罚单): an act's target is never guessed
+        named = None if industry_wide else nearest_name(body, end, entities.spellings)
+        target = entities.names.get(_key(named), named) if named else None
+        if target is None and kind in _ACTS_ON_THE_SUBJECT and not _names_an_institution(sentence, entities):
+            target = entities.title_subject  # a digest's 2024年收到超1300万元罚单 is about its subject
+        if target is not None and regulator is not None and (target in regulator or regulator in target):
+            target = None
         money = [c for c in find_figures(sentence) if c.figure.unit in CURRENCY_CODES]
-        added.append(
-            RegulatoryAction(
-                regulator=regulator,
-                target=target,
-                action=kind,
-                summary=action_summary(sentence),
-                amount=money[0].figure.value if money else None,
-                currency=money[0].figure.unit if money else None,
-                date=parse_date(first_period(sentence), text.article.published_at),
-                reasons=reasons_in(sentence) if kind is ActionKind.fine else [],
-                evidence=[Evidence(text=sentence, start=start, end=end)],
-            )
+        action = RegulatoryAction(
+            regulator=regulator,
+            target=target,
+            action=kind,
+            summary=action_summary(sentence),
+            amount=money[0].figure.value if money else None,
+            currency=money[0].figure.unit if money else None,
+            date=parse_date(first_period(sentence), text.article.published_at),
+            reasons=reasons_in(sentence) if kind is ActionKind.fine else [],
+            evidence=[Evidence(text=sentence, start=start, end=end)],
+        )
+        listed = listed_targets(sentence, entities, regulator)
+        added += (
+            one_per_target(action.model_copy(update={"target": None}), sentence, entities)
+            if len(listed) >= 2
+            else [action]
         )
     return added
+
+
+_AUTHORITY_TYPES = (
+    InstitutionType.regulator,
+    InstitutionType.central_bank,
+    InstitutionType.government_agency,
+    InstitutionType.court,
+)
+# Acts a sentence can report of the article's subject without naming it.
+_ACTS_ON_THE_SUBJECT = (ActionKind.fine, ActionKind.warning, ActionKind.rectification_order)
+
+
+def _names_an_institution(sentence: str, entities: EntityIndex) -> bool:
+    return any(spelling and spelling in sentence for spelling in entities.spellings)
 
 
 def _amount(text: ArticleText, raw: str | None) -> tuple[float | None, str | None]:

@@ -10,6 +10,7 @@ silent. The word lists they read live in ``extractor.lexicon``.
 
 from .actions import names_regulation, reasons_in, regulatory_act
 from .institutions import (
+    checked_type,
     country_from_name,
     declared_names,
     institution_mentions,
@@ -21,6 +22,7 @@ from .noise import is_noise, numbered_figures, real_figures
 from .products import is_not_a_product, listed_products, product_type_from_name
 
 __all__ = [
+    "checked_type",
     "country_from_name",
     "declared_names",
     "institution_mentions",

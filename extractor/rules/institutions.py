@@ -22,18 +22,47 @@ from ..lexicon import (
 )
 from ..models import InstitutionType
 
+_COMPANY_ENDINGS = ("公司", "有限公司", "股份有限公司", "有限责任公司")
+# Types a name always states in Chinese: a model's type of these that the name does not
+# bear out (香港中央结算有限公司 as a bank) is a guess.
+_TYPES_NAMED: dict[InstitutionType, tuple[str, ...]] = {
+    kind: endings
+    for endings, kind in INSTITUTION_TYPE_WORDS
+    if kind
+    in (
+        InstitutionType.bank,
+        InstitutionType.microlender,
+        InstitutionType.consumer_finance_company,
+        InstitutionType.central_bank,
+        InstitutionType.court,
+        InstitutionType.law_firm,
+    )
+}
+
 
 def institution_type_from_name(name: str) -> InstitutionType | None:
-    """The type a name states outright (…银行, …小贷, …法院); None when it does not."""
+    """The type a name states outright (…银行, …小贷, …法院, …银行股份有限公司); None when
+    it does not."""
     if any(bank in name for bank in INTERNET_BANKS):
         return InstitutionType.internet_bank
+    company = name.endswith(_COMPANY_ENDINGS)
     for endings, kind in INSTITUTION_TYPE_WORDS:
-        if any(
-            name.endswith(e) or (e in name and kind in (InstitutionType.central_bank, InstitutionType.regulator))
-            for e in endings
-        ):
+        inside = (
+            kind in (InstitutionType.central_bank, InstitutionType.regulator, InstitutionType.government_agency)
+            or company
+        )
+        if any(name.endswith(e) or (e in name and inside) for e in endings):
             return kind
     return None
+
+
+def checked_type(name: str, proposed: InstitutionType) -> InstitutionType:
+    """A model's type for a name, kept unless it is one a Chinese name states and this
+    name does not (香港中央结算有限公司 is no bank): then other."""
+    words = _TYPES_NAMED.get(proposed)
+    if words is None or not all(map(is_cjk, name)):
+        return proposed
+    return proposed if any(w in name for w in words) else InstitutionType.other
 
 
 _QUALIFIERS = sorted(GENERIC_QUALIFIERS, key=len, reverse=True)
