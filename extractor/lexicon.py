@@ -154,6 +154,8 @@ CHANGE_WORDS = frozenset(
         "降幅",
     }
 )
+# Keywords of a shareholding: the figure is about the company whose shares are held.
+HOLDING_WORDS = frozenset({"持股比例", "持股"})
 # What a metric's figure can be: a ratio (%, pp, bp), money (a currency, or none written)
 # or a count; the groups decide which units fit a metric and the unit a bare figure gets.
 RATIO_METRICS = {
@@ -527,7 +529,7 @@ GENERIC_PRODUCTS = ("业务", "服务", "产品", "贷款", "信用卡", "存款
 
 # Name endings and words of companies and platforms, which the model sometimes lists as
 # products (居然小贷, P2P平台好车贷, 荷包金融平台): a product is what they offer.
-COMPANY_WORDS = ("公司", "集团", "银行", "小贷", "担保", "金控", "金服", "科技", "交易所", "协会", "平台")
+COMPANY_WORDS = ("公司", "集团", "银行", "小贷", "担保", "金控", "金服", "金融", "科技", "交易所", "协会", "平台")
 
 # -- regulatory acts ------------------------------------------------------------------
 

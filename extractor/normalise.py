@@ -28,7 +28,15 @@ from ._exceptions import FigureError
 from .chars import fold
 from .drafts import ActionDraft, ArticleDrafts, InstitutionDraft, MetricLabel, ProductDraft
 from .grounding import Grounder
-from .lexicon import CHANGE_WORDS, CURRENCY_CODES, MONEY_METRICS, POINT_METRICS, RATIO_METRICS, SELF_WORDS
+from .lexicon import (
+    CHANGE_WORDS,
+    CURRENCY_CODES,
+    HOLDING_WORDS,
+    MONEY_METRICS,
+    POINT_METRICS,
+    RATIO_METRICS,
+    SELF_WORDS,
+)
 from .models import (
     ActionKind,
     Article,
@@ -181,6 +189,7 @@ class EntityIndex:
     regulators: tuple[str, ...] = ()
     title_subject: str | None = None  # the institution the title names
     authorities: tuple[str, ...] = ()  # regulators, and the police, prosecutors and courts that act too
+    media: frozenset[str] = frozenset()  # outlets that report: never what a figure is about
 
     @classmethod
     def of_institutions(cls, institutions: Iterable[Institution], title: str | None) -> EntityIndex:
@@ -192,6 +201,7 @@ class EntityIndex:
             ),
             title_subject=next((i.name for i in institutions if i.name in (title or "")), None),
             authorities=tuple(i.name for i in institutions if i.type in _AUTHORITY_TYPES),
+            media=frozenset(i.name for i in institutions if i.type is InstitutionType.media),
         )
         for institution in institutions:
             for spelling in (institution.name, *institution.aliases):
@@ -207,6 +217,7 @@ class EntityIndex:
             self.regulators,
             self.title_subject,
             self.authorities,
+            self.media,
         )
         for product in products:
             index._add(product.name, product.name)
@@ -228,13 +239,38 @@ class EntityIndex:
     def subject_at(self, text: str, position: int, proposed: str | None = None) -> str | None:
         """Who a figure is about: the entity named nearest before it in its sentence;
         else the model's choice when it is a known entity; else the article's main one."""
-        near = nearest_name(text, position, self.spellings)
+        near = nearest_name(text, position, self.subject_spellings())
         if near is not None:
             return self.names.get(_key(near), near)
         subject = self.canonical(proposed)
         if subject and _key(subject) in self.names:
             return self.names[_key(subject)]
         return self.title_subject or self.main_entity(text)
+
+    def held_company(self, text: str, position: int) -> str | None:
+        """Whose shares a shareholding figure is about: not the holder named right before
+        持股 (交通银行持股比例9.01%, 腾讯持股约30%), but the other entity its sentence names
+        (微众银行作为腾讯持股约30%的互联网银行), else the article's subject."""
+        lo = sentence_start(text, position, window=400)
+        at = text.rfind("持股", lo, position)
+        if at < 0:
+            return None
+        holder = next((self.names.get(_key(s), s) for s in self.spellings if s and text.endswith(s, lo, at)), None)
+        named = sorted(
+            (found, self.names.get(_key(s), s))
+            for s in self.subject_spellings()
+            if s and (found := text.find(s, lo, position)) >= 0
+        )
+        others = [name for _, name in named if name != holder]
+        if others:
+            return others[0]
+        return self.title_subject if self.title_subject != holder else None
+
+    def subject_spellings(self) -> list[str]:
+        """The spellings of what a figure can be about: every entity but the media."""
+        if not self.media:
+            return self.spellings
+        return [s for s in self.spellings if self.names.get(_key(s), s) not in self.media]
 
     def main_entity(self, text: str) -> str | None:
         """The known entity the body names most often."""
@@ -353,7 +389,10 @@ def ground_products(text: ArticleText, drafts: Iterable[ProductDraft], entities:
     merged: dict[str, Product] = {}
     for draft in drafts:
         name = strip_marks(draft.name).strip().strip("“”\"'「」")
-        if name in entities.institution_names and product_type_from_name(name) is None:
+        spelled_as = entities.names.get(_key(name))
+        if (spelled_as in entities.institution_names or name in entities.institution_names) and product_type_from_name(
+            name
+        ) is None:
             text.warnings.append(f"product dropped, it is an institution: {name!r}")
             continue
         if is_not_a_product(name, text.text):
@@ -475,6 +514,8 @@ def _metric(
     body = text.text
     figure = candidate.figure
     subject = entities.subject_at(body, candidate.start, label.subject if label else None)
+    if written is not None and written[1] in HOLDING_WORDS:
+        subject = entities.held_company(body, candidate.start) or subject
     if subject is None:
         text.warnings.append(f"metric dropped, no subject named in the article for {candidate.raw!r}")
         return None

@@ -369,3 +369,50 @@ def test_declared_short_names_are_aliases_of_the_full_name() -> None:
     assert "常熟银行" not in by_name and by_name["江苏常熟农村商业银行"].aliases == ["常熟银行"]
     assert by_name["北京居然之家小额贷款有限责任公司"].aliases == ["居然小贷"]
     assert by_name["北京居然之家小额贷款有限责任公司"].type is InstitutionType.microlender
+
+
+def _metrics_of(
+    text: str, institutions: list[InstitutionDraft], title: str | None = None
+) -> list[tuple[str, str, str]]:
+    article = as_article(Article(title=title, text=text))
+    n = ArticleText(article)
+    entities = _entities(n, institutions)
+    candidates = dict(enumerate(find_figures(article.text), start=1))
+    facts = ground_metrics(n, [], candidates, entities)
+    return [(m.subject, m.metric.value, m.raw) for m in facts]
+
+
+def test_a_shareholding_is_about_the_company_whose_shares_are_held() -> None:
+    bank, holder = _institution("常熟银行", ""), _institution("交通银行股份有限公司", "")
+    text = "截至2020年末,常熟银行前十大股东中,交通银行股份有限公司持股比例9.01%。"
+    assert _metrics_of(text, [bank, holder]) == [("常熟银行", "other", "9.01%")]
+    text = "微众银行作为腾讯持股约30%的互联网银行,发展迅速。"
+    assert _metrics_of(text, [_institution("微众银行", ""), _institution("腾讯", "")]) == [
+        ("微众银行", "other", "约30%")
+    ]
+
+
+def test_a_news_outlet_is_never_what_a_figure_is_about() -> None:
+    outlet = InstitutionDraft(name="北京商报", type=InstitutionType.media)
+    text = "北京商报记者获悉,中国人民银行数据显示,6月末贷款余额146万亿元。"
+    subjects = {s for s, _, _ in _metrics_of(text, [outlet, _institution("中国人民银行", "")])}
+    assert subjects == {"中国人民银行"}
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "not_a_product"),
+    [
+        ("普惠小微贷款", "普惠小微贷款余额增长", True),
+        ("结构性存款", "结构性存款规模下降", True),
+        ("居然小贷", "收购居然小贷", True),
+        ("P2P平台好车贷", "P2P平台好车贷逾期", True),
+        ("荷包金融", "荷包金融出借人", True),
+        ("微粒贷", "微粒贷额度", False),
+        ("生猪养殖贷", "推出生猪养殖贷", False),
+        ("安心贷款", "推出“安心贷款”产品", False),  # set off as a name
+    ],
+)
+def test_kinds_of_offerings_and_companies_are_not_products(name: str, text: str, not_a_product: bool) -> None:
+    from extractor.rules import is_not_a_product
+
+    assert is_not_a_product(name, text) is not_a_product
