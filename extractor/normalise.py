@@ -170,12 +170,20 @@ class ArticleText:
         at, length = min(found)
         return self.grounder.sentence_around(at, at + length)
 
-    def period(self, phrase: str | None, *, point: bool) -> Period:
-        """parse_period, once per phrase in this article (its figures share a few)."""
+    def period(self, phrase: str | None, *, point: bool, position: int | None = None) -> Period:
+        """parse_period, once per phrase in this article (its figures share a few). A
+        phrase without its year (上半年, 年末) that the publication date cannot anchor
+        takes the year the article last wrote before ``position`` (2021年上半年…上半年)."""
         key = (phrase, point)
         if key not in self._periods:
             self._periods[key] = parse_period(phrase, self.article.published_at, point=point)
-        return self._periods[key]
+        found = self._periods[key]
+        if found != (None, None) or not phrase or position is None or _YEAR.search(phrase):
+            return found
+        years = _YEAR.findall(self.text, max(0, position - 600), position)
+        if not years:
+            return found
+        return self.period(f"{years[-1]}年{phrase}", point=point)
 
 
 @dataclass
@@ -534,7 +542,7 @@ def _metric(
         name = proposed if proposed and proposed in clause else metric_name_near(body, candidate.start, candidate.end)
     # the phrase written before the figure beats the model's reading of it
     period_text = period_carried(body, candidate.start)
-    start, end = text.period(period_text, point=metric in POINT_METRICS)
+    start, end = text.period(period_text, point=metric in POINT_METRICS, position=candidate.start)
     return FinancialMetric(
         subject=subject,
         metric=metric,
@@ -690,6 +698,7 @@ _AUTHORITY_TYPES = (
     InstitutionType.government_agency,
     InstitutionType.court,
 )
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 # Acts a sentence can report of the article's subject without naming it.
 _ACTS_ON_THE_SUBJECT = (ActionKind.fine, ActionKind.warning, ActionKind.rectification_order)
 

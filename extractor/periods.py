@@ -258,20 +258,22 @@ def first_period(text: str) -> str | None:
 _FULL_STOP = re.compile(r"[。！？!?\n]|\s{3,}| - |\] ")
 
 
-def period_carried(text: str, position: int, *, reach: int = 160) -> str | None:
+def period_carried(text: str, position: int, *, reach: int = 400) -> str | None:
     """The period a figure is reported for: the phrase before it in its clause, else the
     last one earlier in its sentence, across semicolons (2020年，营收为65.82亿元；净利润为
-    18.03亿元: the year opens the sentence and holds for the figures after it)."""
-    found = period_before(text, position)
-    if found is not None:
-        return found
+    18.03亿元: the year opens the sentence and holds for the figures after it). A phrase
+    found without its year (年末) that is the end of one with a year in the sentence
+    (截至2020年末) is that one."""
     lo = max(0, position - reach)
     stops = list(_FULL_STOP.finditer(text, lo, position))
     start = stops[-1].end() if stops else lo
-    end = sentence_start(text, position, window=reach, brackets=False)
+    found = period_before(text, position)
+    if found is not None and re.search(r"\d{4}", found):
+        return found
     phrases = [
-        match
-        for match in _PERIOD_PHRASE.finditer(text, start, end)
-        if _names_the_period(text, match)
+        match.group() for match in _PERIOD_PHRASE.finditer(text, start, position) if _names_the_period(text, match)
     ]
-    return phrases[-1].group() if phrases else None
+    if found is not None:
+        longer = [p for p in phrases if p != found and p.endswith(found) and re.search(r"\d{4}", p)]
+        return longer[-1] if longer else found
+    return phrases[-1] if phrases else None
