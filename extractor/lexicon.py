@@ -247,6 +247,7 @@ INSTITUTION_TYPE_WORDS: tuple[tuple[tuple[str, ...], InstitutionType], ...] = (
     (("公安局", "公安分局", "检察院", "人民政府", "财政部", "发改委", "税务局"), InstitutionType.government_agency),
     (("日报", "晚报", "商报", "时报", "新华社", "通讯社", "电视台", "周刊"), InstitutionType.media),
     (("律师事务所", "律所"), InstitutionType.law_firm),
+    (("交易所", "协会", "商会", "联合会", "资产管理股份有限公司", "资产管理有限公司"), InstitutionType.other),
     (("消费金融", "消金"), InstitutionType.consumer_finance_company),
     (("小贷", "小额贷款"), InstitutionType.microlender),
     (("银行", "Bank"), InstitutionType.bank),

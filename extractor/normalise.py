@@ -398,9 +398,10 @@ def ground_products(text: ArticleText, drafts: Iterable[ProductDraft], entities:
     for draft in drafts:
         name = strip_marks(draft.name).strip().strip("“”\"'「」")
         spelled_as = entities.names.get(_key(name))
-        if (spelled_as in entities.institution_names or name in entities.institution_names) and product_type_from_name(
-            name
-        ) is None:
+        another_name = spelled_as is not None and spelled_as != name and spelled_as in entities.institution_names
+        if another_name or (name in entities.institution_names and product_type_from_name(name) is None):
+            # an institution's other name (蚂蚁微贷 for 重庆市蚂蚁小微小额贷款有限公司) is that
+            # institution; a name listed as both that says it is a product (微粒贷) is one
             text.warnings.append(f"product dropped, it is an institution: {name!r}")
             continue
         if is_not_a_product(name, text.text):
@@ -442,7 +443,7 @@ def _add_listed_products(text: ArticleText, merged: dict[str, Product], known: E
     listed = listed_products(text.text)
     for name, start, end, list_start in listed:
         key = _key(name)
-        if key in merged or name in known.institution_names:
+        if key in merged or name in known.institution_names or known.names.get(key) in known.institution_names:
             continue
         siblings = [merged[_key(n)] for n, _, _, at in listed if at == list_start and _key(n) in merged]
         provider = next((p.provider for p in siblings if p.provider), None)

@@ -37,7 +37,7 @@ _TYPES_NAMED: dict[InstitutionType, tuple[str, ...]] = {
         InstitutionType.court,
         InstitutionType.law_firm,
     )
-}
+} | {InstitutionType.internet_bank: ("银行", "Bank")}
 
 
 def institution_type_from_name(name: str) -> InstitutionType | None:
