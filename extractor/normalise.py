@@ -66,6 +66,7 @@ from .rules import (
     metric_name_near,
     names_regulation,
     nearest_name,
+    product_type,
     product_type_from_name,
     reasons_in,
     regulatory_act,
@@ -425,7 +426,7 @@ def ground_products(text: ArticleText, drafts: Iterable[ProductDraft], entities:
         merged[key] = Product(
             name=name,
             provider=provider,
-            type=product_type_from_name(name) or draft.type,
+            type=product_type(name, draft.type),
             launched=parse_date(draft.launched, text.article.published_at)
             if draft.launched and text.mentions(draft.launched)
             else None,

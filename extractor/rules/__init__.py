@@ -19,7 +19,7 @@ from .institutions import (
 )
 from .metrics import metric_from_context, metric_name_near, nearest_name, unit_fits
 from .noise import is_noise, numbered_figures, real_figures
-from .products import is_not_a_product, listed_products, product_type_from_name
+from .products import is_not_a_product, listed_products, product_type, product_type_from_name
 
 __all__ = [
     "checked_type",
@@ -36,6 +36,7 @@ __all__ = [
     "names_regulation",
     "nearest_name",
     "numbered_figures",
+    "product_type",
     "product_type_from_name",
     "real_figures",
     "reasons_in",

@@ -18,6 +18,18 @@ def is_not_a_product(name: str, text: str) -> bool:
     return name.endswith(GENERIC_PRODUCTS) and not quoted
 
 
+def product_type(name: str, proposed: ProductType) -> ProductType:
+    """A product's type: what its name states outright (…车贷, 花呗); else the model's
+    type; else, for a name that only ends in 贷, a consumer loan. 贷 alone says a loan,
+    not whose: 生猪养殖贷 is a business loan, so the model's reading stands over it."""
+    stated = product_type_from_name(name)
+    if stated is not None and stated is not ProductType.consumer_loan:
+        return stated
+    if proposed is not ProductType.other:
+        return proposed
+    return stated or ProductType.other
+
+
 def product_type_from_name(name: str) -> ProductType | None:
     """The type a product name states (…车贷, …业贷, 花呗/分付/白条 as the contract lists)."""
     for endings, kind in PRODUCT_TYPE_WORDS:
