@@ -526,7 +526,7 @@ PRODUCT_TYPE_WORDS: tuple[tuple[tuple[str, ...], ProductType], ...] = (
 # Words before 产品包括 that belong to the list's opening phrase (主要产品包括 …).
 PRODUCT_LIST_OPENERS = ("主要", "核心", "旗下")
 # Words that end a generic offering (贷款, 业务 …), not a product's name.
-GENERIC_PRODUCTS = ("业务", "服务", "产品", "贷款", "信用卡", "存款", "理财", "保险", "基金", "平台", "功能")
+GENERIC_PRODUCTS = ("业务", "服务", "产品", "贷款", "信用卡", "存款", "理财", "保险", "基金", "平台", "功能", "品牌")
 
 # Name endings and words of companies and platforms, which the model sometimes lists as
 # products (居然小贷, P2P平台好车贷, 荷包金融平台): a product is what they offer.

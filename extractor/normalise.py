@@ -685,6 +685,8 @@ def rule_actions(text: ArticleText, found: list[RegulatoryAction], entities: Ent
             reasons=reasons_in(sentence) if kind is ActionKind.fine else [],
             evidence=[Evidence(text=sentence, start=start, end=end)],
         )
+        if target is None and regulator == default_regulator and not industry_wide:
+            continue  # an act on no one named, by no one named: 要求不得新增 in general
         listed = listed_targets(sentence, entities, regulator)
         added += (
             one_per_target(action.model_copy(update={"target": None}), sentence, entities)

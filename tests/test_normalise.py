@@ -416,3 +416,49 @@ def test_kinds_of_offerings_and_companies_are_not_products(name: str, text: str,
     from extractor.rules import is_not_a_product
 
     assert is_not_a_product(name, text) is not_a_product
+
+
+def test_a_rule_action_on_no_one_named_by_no_one_named_is_not_reported() -> None:
+    text = "上海对联合贷业务释放了监管信号,要求不得新增违规合作项目。2025年10月助贷新规落地。"
+    n = ArticleText(as_article(Article(text=text)))
+    actions = rule_actions(n, [], _entities(n, []))
+    assert [(a.action, a.regulator, a.target) for a in actions] == [(ActionKind.rule_effective, "监管", None)]
+
+
+def test_an_act_on_listed_institutions_is_one_fact_each() -> None:
+    text = "北京市市场监管局召集美团、饿了么、京东等3家互联网企业负责人,召开行政约谈会。"
+    n = ArticleText(as_article(Article(text=text)))
+    drafts = [InstitutionDraft(name=name, type=InstitutionType.tech_company) for name in ("美团", "饿了么", "京东")]
+    drafts.append(InstitutionDraft(name="北京市市场监管局", type=InstitutionType.regulator))
+    actions = rule_actions(n, [], _entities(n, drafts))
+    assert [(a.action, a.regulator, a.target) for a in actions] == [
+        (ActionKind.warning, "北京市市场监管局", name) for name in ("美团", "饿了么", "京东")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("和讯网", InstitutionType.media),
+        ("中国经济网", InstitutionType.media),
+        ("工业互联网", None),
+        ("上海证券交易所", InstitutionType.other),
+        ("中国互联网金融协会", InstitutionType.other),
+        ("合肥市公安局包河分局", InstitutionType.government_agency),
+        ("交通银行股份有限公司", InstitutionType.bank),
+        ("北京居然之家小额贷款有限责任公司", InstitutionType.microlender),
+    ],
+)
+def test_types_a_name_states(name: str, kind: InstitutionType | None) -> None:
+    from extractor.rules import institution_type_from_name
+
+    assert institution_type_from_name(name) is kind
+
+
+def test_a_models_type_the_name_does_not_bear_out_is_other() -> None:
+    from extractor.rules import checked_type
+
+    assert checked_type("香港中央结算有限公司", InstitutionType.bank) is InstitutionType.other
+    assert checked_type("滴滴出行", InstitutionType.internet_bank) is InstitutionType.other
+    assert checked_type("度小满", InstitutionType.fintech_platform) is InstitutionType.fintech_platform
+    assert checked_type("中信银行", InstitutionType.bank) is InstitutionType.bank

@@ -46,6 +46,8 @@ def institution_type_from_name(name: str) -> InstitutionType | None:
     if any(bank in name for bank in INTERNET_BANKS):
         return InstitutionType.internet_bank
     company = name.endswith(_COMPANY_ENDINGS)
+    if len(name) >= 3 and name.endswith("网") and not name.endswith("互联网") and all(map(is_cjk, name)):
+        return InstitutionType.media  # a news site: 新浪网, 和讯网, 中国经济网
     for endings, kind in INSTITUTION_TYPE_WORDS:
         inside = (
             kind in (InstitutionType.central_bank, InstitutionType.regulator, InstitutionType.government_agency)
