@@ -350,7 +350,19 @@ def ground_institutions(text: ArticleText, drafts: Iterable[InstitutionDraft]) -
             kind = institution_type_from_name(name) or InstitutionType.other
             merged[_key(name)] = Institution(name=name, type=kind, country=country_from_name(name), evidence=[evidence])
     _apply_declared_names(text, merged)
+    _apply_owners(text, merged)
     return list(merged.values())
+
+
+def _apply_owners(text: ArticleText, merged: dict[str, Institution]) -> None:
+    """X旗下(的)Y: X is Y's parent, where the article names both and the model gave Y none."""
+    spellings = {s: i for i in merged.values() for s in (i.name, *i.aliases) if s}
+    for match in re.finditer("旗下的?", text.text):
+        before, after = text.text[: match.start()], text.text[match.end() : match.end() + 40]
+        owner = max((s for s in spellings if before.endswith(s)), key=len, default=None)
+        owned = max((s for s in spellings if after.startswith(s)), key=len, default=None)
+        if owner and owned and spellings[owned] is not spellings[owner] and spellings[owned].parent is None:
+            spellings[owned].parent = spellings[owner].name
 
 
 def _apply_declared_names(text: ArticleText, merged: dict[str, Institution]) -> None:

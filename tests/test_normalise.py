@@ -462,3 +462,13 @@ def test_a_models_type_the_name_does_not_bear_out_is_other() -> None:
     assert checked_type("滴滴出行", InstitutionType.internet_bank) is InstitutionType.other
     assert checked_type("度小满", InstitutionType.fintech_platform) is InstitutionType.fintech_platform
     assert checked_type("中信银行", InstitutionType.bank) is InstitutionType.bank
+
+
+def test_an_owner_before_qixia_is_the_parent() -> None:
+    text = "蚂蚁金服旗下的网商银行与腾讯旗下财付通均已回应。"
+    n = ArticleText(as_article(Article(text=text)))
+    drafts = [
+        InstitutionDraft(name=name, type=InstitutionType.other) for name in ("蚂蚁金服", "网商银行", "腾讯", "财付通")
+    ]
+    parents = {i.name: i.parent for i in ground_institutions(n, drafts)}
+    assert parents == {"蚂蚁金服": None, "网商银行": "蚂蚁金服", "腾讯": None, "财付通": "腾讯"}
