@@ -28,10 +28,102 @@ CURRENCY_WORDS = {
     "块钱": "CNY",
     "块": "CNY",
 }
-CURRENCY_CODES = frozenset(CURRENCY_WORDS.values())
+# English: a symbol or code before the number ($3.7 billion, RMB 9.85 billion, HK$2.2 million)
+# and a word or code after it (2.6 trillion yuan, 500 million US dollars). ``$`` alone is the
+# US dollar; ``¥`` is the yuan or the yen, which only the context tells (``numbers.yen_currency``).
+YEN_SIGN = "¥"
+UNKNOWN_CURRENCY = "other"  # a ¥ whose context names neither China nor Japan
+CURRENCY_PREFIXES = {
+    "US$": "USD",
+    "U.S.$": "USD",
+    "HK$": "HKD",
+    "S$": "SGD",
+    "A$": "AUD",
+    "C$": "CAD",
+    "NT$": "TWD",
+    "NZ$": "NZD",
+    "$": "USD",
+    "€": "EUR",
+    "£": "GBP",
+    "₹": "INR",
+    "Rs.": "INR",
+    "Rs": "INR",
+    "₩": "KRW",
+    "Rp": "IDR",
+    "RMB¥": "CNY",
+    "CN¥": "CNY",
+    "JP¥": "JPY",
+    YEN_SIGN: YEN_SIGN,
+}
+# ISO codes written as words, before or after the number (USD 4.1 million, 5 million USD).
+CURRENCY_CODE_WORDS = {
+    "RMB": "CNY",
+    "CNY": "CNY",
+    "USD": "USD",
+    "HKD": "HKD",
+    "EUR": "EUR",
+    "GBP": "GBP",
+    "JPY": "JPY",
+    "INR": "INR",
+    "SGD": "SGD",
+    "AUD": "AUD",
+    "CAD": "CAD",
+    "CHF": "CHF",
+    "KRW": "KRW",
+    "IDR": "IDR",
+    "MYR": "MYR",
+    "THB": "THB",
+    "TWD": "TWD",
+}
+CURRENCY_NAMES = {  # after the number, any case
+    "yuan": "CNY",
+    "renminbi": "CNY",
+    "US dollars": "USD",
+    "U.S. dollars": "USD",
+    "Hong Kong dollars": "HKD",
+    "HK dollars": "HKD",
+    "Singapore dollars": "SGD",
+    "Australian dollars": "AUD",
+    "Canadian dollars": "CAD",
+    "dollars": "USD",
+    "euros": "EUR",
+    "euro": "EUR",
+    "pounds sterling": "GBP",
+    "pounds": "GBP",
+    "sterling": "GBP",
+    "yen": "JPY",
+    "Indian rupees": "INR",
+    "rupees": "INR",
+    "rupee": "INR",
+    "won": "KRW",
+    "rupiah": "IDR",
+    "ringgit": "MYR",
+    "baht": "THB",
+}
+CURRENCY_CODES = frozenset(CURRENCY_WORDS.values()) | frozenset(CURRENCY_CODE_WORDS.values())
+# Money a figure may be written in: every currency code, and the ¥ that stays unresolved.
+MONEY_UNITS = CURRENCY_CODES | {UNKNOWN_CURRENCY}
 # A unit word after a figure → the unit the contract writes (longer words first).
 UNIT_WORDS = {"个百分点": "pp", "百分点": "pp", "个基点": "bp", "基点": "bp", "%": "%", "倍": "times"}
 RATIO_UNITS = frozenset({"%", "pp", "bp"})
+# English unit words after a figure (any case; longer words first where one starts another).
+ENGLISH_UNIT_WORDS = {
+    "percentage points": "pp",
+    "percentage point": "pp",
+    "ppts": "pp",
+    "ppt": "pp",
+    "pps": "pp",
+    "pp": "pp",
+    "per cent": "%",
+    "percent": "%",
+    "pct": "%",
+    "basis points": "bp",
+    "basis point": "bp",
+    "bps": "bp",
+    "bp": "bp",
+    "times": "times",
+    "x": "times",
+}
 # Counted things: kept as the article's own word (contract: 笔, 人次, 家).
 COUNT_WORDS = (
     "人次",
@@ -57,6 +149,139 @@ COUNT_WORDS = (
     "所",
     "份",
 )
+# What a ¥ means, read from the words around it, then from the article: the yuan beside
+# 元/RMB or in a Chinese article, the yen beside yen or in an article about Japan.
+YUAN_WORDS = ("元", "人民币", "RMB", "CNY", "yuan", "renminbi")
+YEN_WORDS = ("日元", "JPY", "yen")
+CHINA_WORDS = ("China", "Chinese", "PBOC", "PBoC", "Beijing", "Shanghai", "Shenzhen", "中国", *YUAN_WORDS)
+JAPAN_WORDS = ("Japan", "Japanese", "Tokyo", "BOJ", "日本", *YEN_WORDS)
+
+# What a bare English number after these words is: a reference (No. 1217, Section 47,
+# Exhibit 99.1, Stage 2), not a figure.
+REFERENCE_WORDS = (
+    "No.",
+    "Nos.",
+    "No",
+    "Number",
+    "Section",
+    "Sections",
+    "Article",
+    "Articles",
+    "Rule",
+    "Rules",
+    "Regulation",
+    "Form",
+    "Note",
+    "Notes",
+    "Page",
+    "Pages",
+    "Chapter",
+    "Item",
+    "Items",
+    "Clause",
+    "Paragraph",
+    "Schedule",
+    "Appendix",
+    "Exhibit",
+    "Annex",
+    "Part",
+    "Tier",
+    "Stage",
+    "Phase",
+    "Level",
+    "Pillar",
+    "Version",
+    "Room",
+    "Floor",
+    "Suite",
+    "Unit",
+    "Block",
+    "Tower",
+    "Road",
+    "Street",
+    "Circular",
+    "Order",
+    "Case",
+    "Docket",
+    "File",
+)
+# A number right after one of these (with a colon) is a stock code: (NASDAQ: QFIN; HKEx: 3660).
+EXCHANGE_TAGS = (
+    "HKEX",
+    "HKEx",
+    "SEHK",
+    "HKSE",
+    "HK",
+    "SSE",
+    "SZSE",
+    "SH",
+    "SZ",
+    "NYSE",
+    "NASDAQ",
+    "Nasdaq",
+    "TSE",
+    "SGX",
+    "NSE",
+    "BSE",
+    "stock code",
+    "Stock Code",
+    "Stock code",
+    "ticker",
+    "股票代码",
+    "证券代码",
+)
+# ... and a number followed by one of these: 1398.HK, 600036.SH.
+EXCHANGE_SUFFIXES = (".HK", ".SH", ".SS", ".SZ", ".SI", ".NS", ".BO", ".T", " HK Equity", " CH Equity")
+# English words after a number that make it a date, a duration or an age, not a figure.
+DURATION_WORDS = (
+    "years",
+    "year",
+    "yrs",
+    "months",
+    "month",
+    "weeks",
+    "week",
+    "days",
+    "day",
+    "hours",
+    "hour",
+    "minutes",
+    "minute",
+    "seconds",
+    "quarters",
+    "a.m.",
+    "p.m.",
+    "am",
+    "pm",
+)
+# Month names as English dates write them (capitalised: "may" is a verb); number = month.
+MONTHS = {
+    "January": 1,
+    "February": 2,
+    "March": 3,
+    "April": 4,
+    "May": 5,
+    "June": 6,
+    "July": 7,
+    "August": 8,
+    "September": 9,
+    "October": 10,
+    "November": 11,
+    "December": 12,
+    "Jan": 1,
+    "Feb": 2,
+    "Mar": 3,
+    "Apr": 4,
+    "Jun": 6,
+    "Jul": 7,
+    "Aug": 8,
+    "Sept": 9,
+    "Sep": 9,
+    "Oct": 10,
+    "Nov": 11,
+    "Dec": 12,
+}
+
 # Chinese digits (十, 百 … are units of a numeral, not digits).
 CHINESE_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
 
