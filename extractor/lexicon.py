@@ -282,6 +282,52 @@ MONTHS = {
     "Dec": 12,
 }
 
+# Words a full stop ends without ending the sentence (Mr. Li, Ping An Insurance Co. Ltd.).
+ABBREVIATIONS = (
+    "Mr",
+    "Mrs",
+    "Ms",
+    "Dr",
+    "Prof",
+    "Sen",
+    "Rep",
+    "Gov",
+    "Inc",
+    "Co",
+    "Corp",
+    "Ltd",
+    "Bhd",
+    "Pte",
+    "Plc",
+    "Jr",
+    "Sr",
+    "St",
+    "No",
+    "Nos",
+    "vs",
+    "etc",
+    "approx",
+    "est",
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Sept",
+    "Oct",
+    "Nov",
+    "Dec",
+    "Rs",
+    "Fig",
+    "Vol",
+    "Art",
+    "Sec",
+    "Dept",
+)
+
 # Chinese digits (十, 百 … are units of a numeral, not digits).
 CHINESE_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
 

@@ -194,21 +194,29 @@ SENTENCES = [
         ["RMB189,100 million", "18.2%", "RMB160,020 million"],
     ),
     ("Qifu Technology, Inc. (NASDAQ: QFIN; HKEx: 3660) reported results for the third quarter of 2023.", []),
-    ("The NPL ratio rose from 1.44% to 1.57%, while net profit rose 5.2% to RMB 1.3 billion.",
-     ["1.44%", "1.57%", "5.2%", "RMB 1.3 billion"]),
+    (
+        "The NPL ratio rose from 1.44% to 1.57%, while net profit rose 5.2% to RMB 1.3 billion.",
+        ["1.44%", "1.57%", "5.2%", "RMB 1.3 billion"],
+    ),
     ("The FCA fined Guaranty Trust Bank £7.67m for weaknesses between October 2014 and July 2019.", ["£7.67m"]),
     ("On December 5, the RBI imposed a penalty of Rs 5 lakh on the bank at 10 a.m. on Monday.", ["Rs 5 lakh"]),
     ("Form 20-F, COVID-19, No. 1217 Dongfang Road, Exhibit 99.1, Section 47 A (1) (c), Stage 2 loans.", []),
     ("The weighted average tenor was more than 20 years; the 90 day+ delinquency rate fell.", []),
     ("Shares 1398.HK and 0700 rose; 2Q24, 1H 2024, FY2023, Q3 and the 3rd quarter are periods.", []),
-    ("Net interest margin widened by 20 basis points to 2.29%; banks cut by 25 to 50 bps.",
-     ["20 basis points", "2.29%", "25 to 50 bps"]),
-    ("Guidance: loan growth of 2% to 4% and a charge of between $500 million and $1 billion.",
-     ["2% to 4%", "between $500 million and $1 billion"]),
+    (
+        "Net interest margin widened by 20 basis points to 2.29%; banks cut by 25 to 50 bps.",
+        ["20 basis points", "2.29%", "25 to 50 bps"],
+    ),
+    (
+        "Guidance: loan growth of 2% to 4% and a charge of between $500 million and $1 billion.",
+        ["2% to 4%", "between $500 million and $1 billion"],
+    ),
     # years are no range; "5 to 10" names no unit, so only the count next to its noun stays
     ("Loans grew 12% in 2023 to 2025 and between 2020 and 2023 the bank opened 5 to 10 branches.", ["12%", "10"]),
-    ("A loss of $(3.5) million, (1,234) in the table, -5.2% growth, about 5%, nearly £154 million.",
-     ["$(3.5) million", "(1,234)", "-5.2%", "about 5%", "nearly £154 million"]),
+    (
+        "A loss of $(3.5) million, (1,234) in the table, -5.2% growth, about 5%, nearly £154 million.",
+        ["$(3.5) million", "(1,234)", "-5.2%", "about 5%", "nearly £154 million"],
+    ),
     ("1. Revenue\n12. Net income rose 5% to 31 March 2024 from 30/6/2023 and 31-Dec-08.", ["5%"]),
     # bilingual: the English reading covers the Chinese one
     ("净利润为US$1.2 billion，微众银行(WeBank)营收HK$3.5亿，增长约5%", ["US$1.2 billion", "HK$3.5亿", "约5%"]),
@@ -226,7 +234,7 @@ def test_find_figures_in_english_sentences(text: str, raws: list[str]) -> None:
 
 
 def test_a_change_from_one_figure_to_another_is_two_figures() -> None:
-    """"from 4.20% to 3.95%" is where a rate went, not a range; "2% to 4%" is a range."""
+    """ "from 4.20% to 3.95%" is where a rate went, not a range; "2% to 4%" is a range."""
     text = "cut the five-year LPR by 25 basis points (bps) from 4.20% to 3.95%, within 2% to 4%"
     assert [(c.raw, c.figure.qualifier) for c in find_figures(text)] == [
         ("25 basis points", "exact"),
