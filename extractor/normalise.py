@@ -27,7 +27,17 @@ from ._exceptions import FigureError
 from .chars import fold
 from .drafts import ActionDraft, ArticleDrafts, InstitutionDraft, MetricLabel, ProductDraft
 from .grounding import Grounder
-from .lexicon import CURRENCY_CODES, GENERIC_INSTITUTIONS, MONEY_METRICS, POINT_METRICS, RATIO_METRICS, SELF_WORDS
+from .lexicon import (
+    GENERIC_INSTITUTIONS,
+    MONEY_METRICS,
+    MONEY_UNITS,
+    POINT_METRICS,
+    RATIO_METRICS,
+    REGULATOR_WORDS,
+    SELF_WORDS,
+    SELF_WORDS_ENGLISH,
+    UNKNOWN_CURRENCY,
+)
 from .models import (
     ActionKind,
     Article,
@@ -41,8 +51,8 @@ from .models import (
     Qualifier,
     RegulatoryAction,
 )
-from .numbers import Candidate, find_figures, parse_figure
-from .periods import Period, first_period, parse_date, parse_period, period_before
+from .numbers import Candidate, find_figures, parse_figure, yen_currency
+from .periods import Period, first_period, parse_date, parse_period, period_after, period_before
 from .prompting import strip_marks
 from .rules import (
     country_from_name,
@@ -53,6 +63,7 @@ from .rules import (
     metric_name_near,
     names_regulation,
     nearest_name,
+    parenthesised_alias,
     product_type_from_name,
     reasons_in,
     regulatory_act,
@@ -104,7 +115,7 @@ class ArticleText:
         self.warnings: list[str] = []
         self._text_key = _key(self.text)
         self._title_key = _key(article.title or "")
-        self._periods: dict[tuple[str | None, bool], Period] = {}
+        self._periods: dict[tuple[str | None, bool, str | None], Period] = {}
 
     def mentions(self, name: str) -> bool:
         """Whether the body or the title names ``name`` (folded: width, case, spaces)."""
@@ -133,11 +144,11 @@ class ArticleText:
             self.warnings.append(f"{kind} dropped, quote not found: {name!r}: {quote!r}")
         return evidence
 
-    def period(self, phrase: str | None, *, point: bool) -> Period:
+    def period(self, phrase: str | None, *, point: bool, anchor: str | None = None) -> Period:
         """parse_period, once per phrase in this article (its figures share a few)."""
-        key = (phrase, point)
+        key = (phrase, point, anchor)
         if key not in self._periods:
-            self._periods[key] = parse_period(phrase, self.article.published_at, point=point)
+            self._periods[key] = parse_period(phrase, self.article.published_at, point=point, anchor=anchor)
         return self._periods[key]
 
 
@@ -150,6 +161,7 @@ class EntityIndex:
     spellings: list[str] = field(default_factory=list)  # as written, one per entity spelling
     institution_names: frozenset[str] = frozenset()
     regulators: tuple[str, ...] = ()
+    regulator_aliases: tuple[tuple[str, str], ...] = ()  # (FCA, Financial Conduct Authority): English ones
     title_subject: str | None = None  # the institution the title names
 
     @classmethod
@@ -159,6 +171,12 @@ class EntityIndex:
             institution_names=frozenset(i.name for i in institutions),
             regulators=tuple(
                 i.name for i in institutions if i.type in (InstitutionType.regulator, InstitutionType.central_bank)
+            ),
+            regulator_aliases=tuple(
+                (alias, i.name)
+                for i in institutions
+                if i.type in (InstitutionType.regulator, InstitutionType.central_bank) and i.name.isascii()
+                for alias in i.aliases
             ),
             title_subject=next((i.name for i in institutions if i.name in (title or "")), None),
         )
@@ -170,7 +188,12 @@ class EntityIndex:
     def with_products(self, products: Iterable[Product]) -> EntityIndex:
         """This index and the products' names: a figure can be about a product."""
         index = EntityIndex(
-            dict(self.names), list(self.spellings), self.institution_names, self.regulators, self.title_subject
+            dict(self.names),
+            list(self.spellings),
+            self.institution_names,
+            self.regulators,
+            self.regulator_aliases,
+            self.title_subject,
         )
         for product in products:
             index._add(product.name, product.name)
@@ -185,7 +208,7 @@ class EntityIndex:
         if not name:
             return None
         name = strip_marks(name).strip()
-        if name in SELF_WORDS and self.title_subject:
+        if (name in SELF_WORDS or fold(name) in SELF_WORDS_ENGLISH) and self.title_subject:
             return self.title_subject
         return self.names.get(_key(name), name)
 
@@ -199,6 +222,19 @@ class EntityIndex:
         if subject and _key(subject) in self.names:
             return self.names[_key(subject)]
         return self.title_subject or self.main_entity(text)
+
+    def target_at(self, text: str, position: int) -> str | None:
+        """Whom a regulatory act is aimed at: as ``subject_at``, a regulator never (the FCA
+        fined Guaranty Trust Bank: the bank)."""
+        acting = set(self.regulators)
+        if not acting:
+            return self.subject_at(text, position)
+        others = [s for s in self.spellings if self.names.get(_key(s), s) not in acting]
+        near = nearest_name(text, position, others)
+        if near is not None:
+            return self.names.get(_key(near), near)
+        fallback = self.title_subject or self.main_entity(text)
+        return None if fallback in acting else fallback
 
     def main_entity(self, text: str) -> str | None:
         """The known entity the body names most often."""
@@ -227,7 +263,7 @@ def ground_institutions(text: ArticleText, drafts: Iterable[InstitutionDraft]) -
     merged: dict[str, Institution] = {}
     for draft in drafts:
         name = strip_marks(draft.name).strip()
-        if name in GENERIC_INSTITUTIONS:
+        if name in GENERIC_INSTITUTIONS or fold(name) in GENERIC_INSTITUTIONS:
             text.warnings.append(f"institution dropped, a generic word: {draft.name!r}")
             continue
         evidence = text.entity_evidence("institution", name, draft.quote)
@@ -250,12 +286,22 @@ def ground_institutions(text: ArticleText, drafts: Iterable[InstitutionDraft]) -
         merged[key] = Institution(
             name=name, aliases=aliases, type=kind, country=country, parent=parent, evidence=[evidence]
         )
+    for institution in merged.values():  # 微众银行(WeBank): the other script's name is an alias
+        at = text.text.find(institution.name)
+        alias = parenthesised_alias(text.text, at, at + len(institution.name)) if at >= 0 else None
+        if alias is not None and alias[0] not in institution.aliases and alias[0] != institution.name:
+            institution.aliases.append(alias[0])
     spelled = {_key(spelling) for i in merged.values() for spelling in (i.name, *i.aliases)}
     for name, start, end in institution_mentions(text.text):
         if _key(name) not in spelled and not any(_key(name) in k or k in _key(name) for k in spelled):
             evidence = text.grounder.sentence_around(start, end)
             kind = institution_type_from_name(name) or InstitutionType.other
-            merged[_key(name)] = Institution(name=name, type=kind, country=country_from_name(name), evidence=[evidence])
+            alias = parenthesised_alias(text.text, start, end)
+            aliases = [alias[0]] if alias else []
+            merged[_key(name)] = Institution(
+                name=name, aliases=aliases, type=kind, country=country_from_name(name), evidence=[evidence]
+            )
+            spelled.update(_key(alias) for alias in aliases)  # its alias is no institution of its own
     return list(merged.values())
 
 
@@ -320,7 +366,16 @@ def _add_listed_products(text: ArticleText, merged: dict[str, Product], known: E
         known._add(name, name)
 
 
-_TERM = re.compile(r"最长可?分(\d{1,3})期|最长(?:期限)?(\d{1,3})个月")
+_TERM = re.compile(
+    r"最长可?分(\d{1,3})期|最长(?:期限)?(\d{1,3})个月"
+    r"|(?:terms? of up to|up to|maximum (?:term|tenor) of) (\d{1,3}) months",
+    re.IGNORECASE,
+)
+
+
+def _annual(name: str) -> bool:
+    """Whether a rate's name says it is per year (年利率, annual interest rate, APR)."""
+    return "年" in name or bool(re.search(r"\b(?:annual|annualised|annualized|APR|per annum)\b", name, re.I))
 
 
 def fill_product_terms(product: Product, metrics: list[FinancialMetric], text: str, *, main_product: bool) -> None:
@@ -328,10 +383,10 @@ def fill_product_terms(product: Product, metrics: list[FinancialMetric], text: s
     for metric in metrics:
         if metric.subject != product.name:
             continue
-        if metric.metric is MetricKind.interest_rate and metric.unit == "%" and "年" in metric.name:
+        if metric.metric is MetricKind.interest_rate and metric.unit == "%" and _annual(metric.name):
             product.annual_rate_min = metric.value
             product.annual_rate_max = metric.value_max if metric.value_max is not None else metric.value
-        elif metric.metric is MetricKind.credit_limit and metric.unit in CURRENCY_CODES:
+        elif metric.metric is MetricKind.credit_limit and metric.unit in MONEY_UNITS:
             product.credit_limit_min = metric.value if metric.value_max is not None else None
             product.credit_limit_max = metric.value_max if metric.value_max is not None else metric.value
     texts = [e.text for m in metrics if m.subject == product.name for e in m.evidence]
@@ -340,7 +395,7 @@ def fill_product_terms(product: Product, metrics: list[FinancialMetric], text: s
     for chunk in texts:
         match = _TERM.search(chunk)
         if match:
-            product.max_term_months = int(match[1] or match[2])
+            product.max_term_months = int(match[1] or match[2] or match[3])
             break
 
 
@@ -402,11 +457,17 @@ def _metric(
         if metric in MONEY_METRICS and figure.unit is None:
             metric = MetricKind.other  # money by the model's word alone: no 元, no money word
         name = proposed if proposed and proposed in clause else metric_name_near(body, candidate.start, candidate.end)
-    # the phrase written before the figure beats the model's reading of it
+    # the phrase written before the figure beats the model's reading of it; English writes
+    # it after the figure too (RMB 1.2 billion in 2023), and that one is the figure's own,
+    # read against the sentence's (the same period of 2022)
     period_text = period_before(body, candidate.start)
+    anchor = None
+    after = period_after(body, candidate.end)
+    if after is not None:
+        period_text, anchor = after, period_text
     if period_text is None and label and label.period and label.period.strip() in clause:
         period_text = label.period.strip()
-    start, end = text.period(period_text, point=metric in POINT_METRICS)
+    start, end = text.period(period_text, point=metric in POINT_METRICS, anchor=anchor)
     return FinancialMetric(
         subject=subject,
         metric=metric,
@@ -480,7 +541,7 @@ def rule_actions(text: ArticleText, found: list[RegulatoryAction], entities: Ent
     """Acts the wording states (罚单, 批复, 新规…落地) that ``found`` does not report."""
     body = text.text
     added: list[RegulatoryAction] = []
-    default_regulator = "监管" if "监管" in body else None
+    default_regulator = next((word for word in REGULATOR_WORDS if word in body), None)
     for start, end in sentences(body):
         sentence = body[start:end].strip()
         kind = regulatory_act(sentence)
@@ -490,10 +551,13 @@ def rule_actions(text: ArticleText, found: list[RegulatoryAction], entities: Ent
         end = start + len(sentence)
         if any(a.action is kind and any(e.start < end and start < e.end for e in a.evidence) for a in found):
             continue
-        regulator = next((r for r in entities.regulators if r in sentence), default_regulator)
+        regulator = next((r for r in entities.regulators if r in sentence), None) or next(
+            (name for alias, name in entities.regulator_aliases if re.search(rf"\b{re.escape(alias)}\b", sentence)),
+            default_regulator,
+        )
         industry_wide = kind in (ActionKind.new_rule, ActionKind.rule_effective)
-        target = None if industry_wide else entities.subject_at(body, end)
-        money = [c for c in find_figures(sentence) if c.figure.unit in CURRENCY_CODES]
+        target = None if industry_wide else entities.target_at(body, end)
+        money = [c for c in find_figures(sentence) if c.figure.unit in MONEY_UNITS]
         added.append(
             RegulatoryAction(
                 regulator=regulator,
@@ -501,7 +565,9 @@ def rule_actions(text: ArticleText, found: list[RegulatoryAction], entities: Ent
                 action=kind,
                 summary=re.sub(r"\s*(\[\d+\])+\s*$", "", sentence)[:80],
                 amount=money[0].figure.value if money else None,
-                currency=money[0].figure.unit if money else None,
+                currency=_currency(body, start + money[0].start, start + money[0].end, money[0].figure.unit)
+                if money
+                else None,
                 date=parse_date(first_period(sentence), text.article.published_at),
                 reasons=reasons_in(sentence) if kind is ActionKind.fine else [],
                 evidence=[Evidence(text=sentence, start=start, end=end)],
@@ -522,5 +588,12 @@ def _amount(text: ArticleText, raw: str | None) -> tuple[float | None, str | Non
     except FigureError:
         text.warnings.append(f"action amount unparsable, left empty: {raw!r}")
         return None, None
-    currency = figure.unit if figure.unit in CURRENCY_CODES else "CNY"
-    return figure.value, currency
+    if figure.unit not in MONEY_UNITS:
+        return figure.value, "CNY"
+    at = text.text.find(raw)
+    return figure.value, _currency(text.text, at, at + len(raw), figure.unit) if at >= 0 else figure.unit
+
+
+def _currency(text: str, start: int, end: int, unit: str | None) -> str | None:
+    """A figure's currency; a ¥ read from the article around it (CNY or JPY, else other)."""
+    return yen_currency(text, start, end) if unit == UNKNOWN_CURRENCY else unit

@@ -8,7 +8,12 @@ silent. The word lists they read live in ``extractor.lexicon``.
 """
 
 from .actions import names_regulation, reasons_in, regulatory_act
-from .institutions import country_from_name, institution_mentions, institution_type_from_name
+from .institutions import (
+    country_from_name,
+    institution_mentions,
+    institution_type_from_name,
+    parenthesised_alias,
+)
 from .metrics import metric_from_context, metric_name_near, nearest_name, unit_fits
 from .products import listed_products, product_type_from_name
 
@@ -21,6 +26,7 @@ __all__ = [
     "metric_name_near",
     "names_regulation",
     "nearest_name",
+    "parenthesised_alias",
     "product_type_from_name",
     "reasons_in",
     "regulatory_act",

@@ -14,9 +14,9 @@ from functools import lru_cache
 
 from ..lexicon import (
     COUNT_METRICS,
-    CURRENCY_CODES,
     METRIC_KEYWORDS,
     MONEY_METRICS,
+    MONEY_UNITS,
     RATIO_METRICS,
     RATIO_UNITS,
     WORDS_AFTER_FIGURE,
@@ -32,13 +32,23 @@ def unit_fits(metric: MetricKind, unit: str | None) -> bool:
     if metric in RATIO_METRICS:
         return unit in RATIO_UNITS
     if metric in MONEY_METRICS:
-        return unit is None or unit in CURRENCY_CODES
+        return unit is None or unit in MONEY_UNITS
     if metric in COUNT_METRICS:
-        return unit is None or unit not in CURRENCY_CODES | RATIO_UNITS | {"times"}
+        return unit is None or unit not in MONEY_UNITS | RATIO_UNITS | {"times"}
     return True
 
 
-_AFTER_WORD = re.compile(rf"\s*({'|'.join(WORDS_AFTER_FIGURE)})")  # no word is the start of another
+def _is_english(word: str) -> bool:
+    return word.isascii()
+
+
+# counted things right after a figure: 超千万用户 (within 6 characters), 227.9 million consumers
+_AFTER_WORD = re.compile(rf"\s*({'|'.join(w for w in WORDS_AFTER_FIGURE if not _is_english(w))})")
+_AFTER_WORD_EN = re.compile(
+    rf"[ \u00a0]+({'|'.join(sorted((w for w in WORDS_AFTER_FIGURE if _is_english(w)), key=len, reverse=True))})\b",
+    re.IGNORECASE,
+)
+_NEAR_AFTER_WINDOW = {True: 24, False: 6}  # English words stand farther: a $500 million civil penalty
 
 
 @lru_cache(maxsize=64)
@@ -60,19 +70,31 @@ def _keyword_hits(text: str) -> list[tuple[int, int, int]]:
     found = search(text)
     while found is not None:
         at = found.start()
-        for keyword, rank in _STARTING[found.group()]:
+        for keyword, rank in _STARTING[_key(found.group())]:
             hits.append((at, at + len(keyword), rank))
         found = search(text, at + 1)
     hits.sort()
     return hits
 
 
+def _keyword_pattern(keyword: str) -> str:
+    """A keyword as the search finds it: English ones in any case, from a word's start."""
+    if not _is_english(keyword):
+        return re.escape(keyword)
+    return rf"(?<![A-Za-z])(?i:{re.escape(keyword)})"
+
+
+def _key(keyword: str) -> str:
+    return keyword.casefold() if _is_english(keyword) else keyword
+
+
 _RANK = {keyword: rank for rank, (keyword, _) in enumerate(METRIC_KEYWORDS)}
 # longest first, so that a search reports the longest keyword that starts where it stops
-_ANY_KEYWORD = re.compile("|".join(re.escape(k) for k in sorted(_RANK, key=len, reverse=True)))
-# a keyword → every keyword it starts with (itself included): 净利润 → 净利润, 净利
+_ANY_KEYWORD = re.compile("|".join(_keyword_pattern(k) for k in sorted(_RANK, key=len, reverse=True)))
+# a keyword (folded, for English) → every keyword it starts with (itself included): 净利润 → 净利润, 净利
 _STARTING = {
-    longer: [(keyword, rank) for keyword, rank in _RANK.items() if longer.startswith(keyword)] for longer in _RANK
+    _key(longer): [(keyword, rank) for keyword, rank in _RANK.items() if _key(longer).startswith(_key(keyword))]
+    for longer in _RANK
 }
 
 
@@ -84,15 +106,18 @@ def metric_from_context(
     ``figures`` are the (start, end) spans of all figures in ``text``, sorted, when the
     caller has them already; otherwise the figures before this one are found again.
     """
-    word_after = _AFTER_WORD.match(text, end, end + 6)
+    word_after = _AFTER_WORD.match(text, end, end + 6) or _AFTER_WORD_EN.match(text, end, end + 24)
     if word_after is not None:
         word = word_after[1]
-        if unit_fits(WORDS_AFTER_FIGURE[word], unit):
-            return WORDS_AFTER_FIGURE[word], word
-    after = text[end : end + 6]
-    for word, metric in WORDS_NEAR_AFTER_FIGURE:
-        if word in after and unit_fits(metric, unit):
+        metric = WORDS_AFTER_FIGURE.get(word) or WORDS_AFTER_FIGURE[word.casefold()]
+        if unit_fits(metric, unit):
             return metric, word
+    for word, metric in WORDS_NEAR_AFTER_FIGURE:
+        english = _is_english(word)
+        after = text[end : end + _NEAR_AFTER_WINDOW[english]]
+        at = _find_word(after, word) if english else after.find(word)
+        if at >= 0 and unit_fits(metric, unit):
+            return metric, after[at : at + len(word)]
     lo = sentence_start(text, start)
     hits = _keyword_hits(text)
     fitting = _ranks_fitting(unit)
@@ -119,8 +144,23 @@ def metric_from_context(
         best = max(((stop, -rank) for rank, (at, stop) in latest.items() if at >= floor), default=None)
         if best is not None:
             keyword, metric = METRIC_KEYWORDS[-best[1]]
-            return metric, keyword
+            at, stop = latest[-best[1]]
+            if _is_english(keyword):  # the whole name as written: "non-performing loans (NPLs) ratio", "fined"
+                tail = _NAME_TAIL.match(text, stop, start)
+                stop = tail.end() if tail else stop
+            return metric, text[at:stop]
     return None
+
+
+# what an English metric name goes on with after its keyword: the rest of the word, and a
+# "ratio" or "rate" a gloss in parentheses may stand before
+_NAME_TAIL = re.compile(r"[A-Za-z-]*(?:[ -](?:\([^()]{1,12}\) )?(?:ratio|rate)\b)?", re.IGNORECASE)
+
+
+def _find_word(text: str, word: str) -> int:
+    """Where ``word`` starts a word in ``text`` (any case), or -1."""
+    found = re.search(rf"(?<![A-Za-z]){re.escape(word)}", text, re.IGNORECASE)
+    return found.start() if found else -1
 
 
 def nearest_name(text: str, start: int, names: Iterable[str]) -> str | None:
