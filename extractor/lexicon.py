@@ -375,9 +375,16 @@ METRIC_KEYWORDS: tuple[tuple[str, MetricKind], ...] = (
     ("客户", MetricKind.customer_count),
     ("用户", MetricKind.user_count),
     ("月活", MetricKind.user_count),
-    # English, matched in any case and from a word's start ("fine" is not in "define"). A
-    # longer keyword that ends nearer the figure wins, so "coverage ratio for non-performing
-    # loans" is provision coverage although it holds "non-performing loan".
+    # English, matched in any case and from a word's start ("fine" is not in "define"), to
+    # the end of its words ("NPL" reads "NPLs"). A keyword that holds another comes first, so
+    # that it wins where both end: "coverage ratio for non-performing loans" is provision
+    # coverage although it holds "non-performing loan".
+    ("coverage ratio for non-performing loans", MetricKind.provision_coverage_ratio),
+    ("provisioning coverage", MetricKind.provision_coverage_ratio),
+    ("provision coverage", MetricKind.provision_coverage_ratio),
+    ("allowance to NPL", MetricKind.provision_coverage_ratio),
+    ("allowance-to-NPL", MetricKind.provision_coverage_ratio),
+    ("NPL coverage", MetricKind.provision_coverage_ratio),
     ("non-performing loan", MetricKind.npl_ratio),
     ("nonperforming loan", MetricKind.npl_ratio),
     ("NPL", MetricKind.npl_ratio),
@@ -385,12 +392,6 @@ METRIC_KEYWORDS: tuple[tuple[str, MetricKind], ...] = (
     ("bad loan ratio", MetricKind.npl_ratio),
     ("gross NPA", MetricKind.npl_ratio),
     ("NPA ratio", MetricKind.npl_ratio),
-    ("provision coverage", MetricKind.provision_coverage_ratio),
-    ("provisioning coverage", MetricKind.provision_coverage_ratio),
-    ("allowance to NPL", MetricKind.provision_coverage_ratio),
-    ("allowance-to-NPL", MetricKind.provision_coverage_ratio),
-    ("NPL coverage", MetricKind.provision_coverage_ratio),
-    ("coverage ratio for non-performing loans", MetricKind.provision_coverage_ratio),
     ("capital adequacy", MetricKind.capital_adequacy_ratio),
     ("CET1", MetricKind.capital_adequacy_ratio),
     ("common equity tier 1", MetricKind.capital_adequacy_ratio),
@@ -424,6 +425,7 @@ METRIC_KEYWORDS: tuple[tuple[str, MetricKind], ...] = (
     ("net profit", MetricKind.net_profit),
     ("net income", MetricKind.net_profit),
     ("net earnings", MetricKind.net_profit),
+    ("net profit attributable", MetricKind.net_profit),  # before its tail: the longer name wins a tie
     ("profit attributable", MetricKind.net_profit),
     ("attributable profit", MetricKind.net_profit),
     ("profit after tax", MetricKind.net_profit),
@@ -1038,6 +1040,18 @@ ACT_WORDING: tuple[tuple[ActionKind, tuple[str, ...], tuple[str, ...]], ...] = (
         ("investigation into", "opened an investigation", "launched an investigation", "probe into"),
         (),
     ),
-    (ActionKind.business_restriction, ("banned from", "barred from", "prohibited from", "restricted from"), ()),
+    (
+        ActionKind.business_restriction,
+        ("banned", "barred", "prohibited", "restricted", "suspended"),
+        (
+            "from accepting",
+            "from opening",
+            "from onboarding",
+            "from offering",
+            "from issuing",
+            "from lending",
+            "new customers",
+        ),
+    ),
     (ActionKind.warning, ("warning letter", "issued a warning", "reprimanded", "reprimand"), ()),
 )

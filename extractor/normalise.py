@@ -223,16 +223,19 @@ class EntityIndex:
             return self.names[_key(subject)]
         return self.title_subject or self.main_entity(text)
 
-    def target_at(self, text: str, position: int) -> str | None:
-        """Whom a regulatory act is aimed at: as ``subject_at``, a regulator never (the FCA
-        fined Guaranty Trust Bank: the bank)."""
+    def target_at(self, text: str, position: int, proposed: str | None = None) -> str | None:
+        """Whom a regulatory act or a fine is aimed at: as ``subject_at``, a regulator never
+        (the FCA fined Guaranty Trust Bank: the bank)."""
         acting = set(self.regulators)
         if not acting:
-            return self.subject_at(text, position)
+            return self.subject_at(text, position, proposed)
         others = [s for s in self.spellings if self.names.get(_key(s), s) not in acting]
         near = nearest_name(text, position, others)
         if near is not None:
             return self.names.get(_key(near), near)
+        subject = self.canonical(proposed)
+        if subject and _key(subject) in self.names and self.names[_key(subject)] not in acting:
+            return self.names[_key(subject)]
         fallback = self.title_subject or self.main_entity(text)
         return None if fallback in acting else fallback
 
@@ -294,15 +297,24 @@ def ground_institutions(text: ArticleText, drafts: Iterable[InstitutionDraft]) -
     spelled = {_key(spelling) for i in merged.values() for spelling in (i.name, *i.aliases)}
     for name, start, end in institution_mentions(text.text):
         if _key(name) not in spelled and not any(_key(name) in k or k in _key(name) for k in spelled):
-            evidence = text.grounder.sentence_around(start, end)
-            kind = institution_type_from_name(name) or InstitutionType.other
             alias = parenthesised_alias(text.text, start, end)
             aliases = [alias[0]] if alias else []
+            owner = next((i for i in merged.values() if aliases and _key(aliases[0]) in _spellings(i)), None)
+            if owner is not None:  # 微众银行(WeBank) when the model named WeBank: one institution
+                owner.aliases.append(name)
+                spelled.add(_key(name))
+                continue
+            evidence = text.grounder.sentence_around(start, end)
+            kind = institution_type_from_name(name) or InstitutionType.other
             merged[_key(name)] = Institution(
                 name=name, aliases=aliases, type=kind, country=country_from_name(name), evidence=[evidence]
             )
             spelled.update(_key(alias) for alias in aliases)  # its alias is no institution of its own
     return list(merged.values())
+
+
+def _spellings(institution: Institution) -> set[str]:
+    return {_key(spelling) for spelling in (institution.name, *institution.aliases)}
 
 
 def ground_products(text: ArticleText, drafts: Iterable[ProductDraft], entities: EntityIndex) -> list[Product]:
@@ -440,7 +452,11 @@ def _metric(
 ) -> FinancialMetric | None:
     body = text.text
     figure = candidate.figure
-    subject = entities.subject_at(body, candidate.start, label.subject if label else None)
+    fined = (written[0] if written else label.metric if label else None) is MetricKind.fine_amount
+    if fined:  # a fine is about whom it is imposed on, never the regulator that imposes it
+        subject = entities.target_at(body, candidate.start, label.subject if label else None)
+    else:
+        subject = entities.subject_at(body, candidate.start, label.subject if label else None)
     if subject is None:
         text.warnings.append(f"metric dropped, no subject named in the article for {candidate.raw!r}")
         return None

@@ -529,6 +529,12 @@ _EN_SCAN_RE = re.compile(
     re.IGNORECASE,
 )
 _FROM = re.compile(r"\bfrom[ \u00a0]$", re.IGNORECASE)
+# a verb that "up" goes with (edged up, went up, shot up), not a limit (fines of up to)
+_RISEN_BEFORE = re.compile(
+    r"\b(?!need\b)(?:[a-z]+ed|went|goes|go|gone|moves?|edges?|ticks?|rises?|rose|jumps?|climbs?|shot|surges?|inch(?:es)?)"
+    r"[ \u00a0]$",
+    re.IGNORECASE,
+)
 
 
 def _english_candidates(text: str, folded: str) -> Iterator[Candidate]:
@@ -540,6 +546,14 @@ def _english_candidates(text: str, folded: str) -> Iterator[Candidate]:
         if match is None:
             at = begin.start() + 1
             continue
+        if (match["pre"] or "").casefold() == "up to" and _RISEN_BEFORE.search(
+            folded, max(0, match.start() - 12), match.start()
+        ):
+            # "edged up to 1.5%" rose to it: "up" belongs to the verb, not a limit to the figure
+            match = _EN_SCAN_RE.match(folded, match.start("p1"))
+            if match is None:
+                at = begin.start() + 1
+                continue
         start, end = match.span()
         at = start + 1  # a span that is no English figure takes nothing from the next one
         if not _ENGLISH_MARK.search(folded, start, end):

@@ -218,6 +218,11 @@ SENTENCES = [
         ["$(3.5) million", "(1,234)", "-5.2%", "about 5%", "nearly £154 million"],
     ),
     ("1. Revenue\n12. Net income rose 5% to 31 March 2024 from 30/6/2023 and 31-Dec-08.", ["5%"]),
+    # "up to" is a limit, except after a verb that "up" goes with
+    (
+        "The NPL ratio edged up to 1.5%; fines of up to £1 million; it went up to $2bn.",
+        ["1.5%", "up to £1 million", "$2bn"],
+    ),
     # bilingual: the English reading covers the Chinese one
     ("净利润为US$1.2 billion，微众银行(WeBank)营收HK$3.5亿，增长约5%", ["US$1.2 billion", "HK$3.5亿", "约5%"]),
     ("居然小贷2019年的净利润为-945万元", ["-945万元"]),

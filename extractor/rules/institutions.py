@@ -153,7 +153,8 @@ def _bank_mentions(text: str) -> Iterator[re.Match[str]]:
 
 
 # 微众银行(WeBank), WeBank (微众银行), 蚂蚁集团（Ant Group）: the same institution in the other script
-_LATIN_ALIAS = re.compile(r"[ \u00a0]?[(（][ \u00a0]?([A-Za-z][A-Za-z0-9&'’. -]{0,38}[A-Za-z.])[ \u00a0]?[)）]")
+_LATIN_ALIAS = re.compile(r"[ \u00a0]?[(（][ \u00a0]?([A-Za-z0-9][A-Za-z0-9&'’. -]{0,38}[A-Za-z.])[ \u00a0]?[)）]")
+_CODE = re.compile(r"\d+(?:\.[A-Z]{1,2})?|[A-Z]{2,6}|.*\.[A-Z]{2}")  # 6688.HK, OCFT: tickers
 _CJK_ALIAS = re.compile(rf"[ \u00a0]?[(（][ \u00a0]?([{CJK_RANGE}]{{2,20}})[ \u00a0]?[)）]")
 
 
@@ -174,7 +175,7 @@ def parenthesised_alias(text: str, start: int, end: int) -> tuple[str, int, int]
     if match is None:
         return None
     alias = match.group(1).strip()
-    if pattern is _LATIN_ALIAS and (re.fullmatch(r"[A-Z]{2,6}", alias) or re.search(r"\d{3}", alias)):
+    if pattern is _LATIN_ALIAS and (_CODE.fullmatch(alias) or not re.search("[A-Za-z]", alias)):
         return None  # a ticker or a code
     return alias, match.start(1), match.start(1) + len(alias)
 

@@ -71,7 +71,12 @@ def _keyword_hits(text: str) -> list[tuple[int, int, int]]:
     while found is not None:
         at = found.start()
         for keyword, rank in _STARTING[_key(found.group())]:
-            hits.append((at, at + len(keyword), rank))
+            stop = at + len(keyword)
+            if _is_english(keyword):  # an English name ends where its words do: "NPLs", "loans (“NPLs”) ratio"
+                tail = _NAME_TAIL.match(text, stop)
+                assert tail is not None  # every part of it is optional
+                stop = tail.end()
+            hits.append((at, stop, rank))
         found = search(text, at + 1)
     hits.sort()
     return hits
@@ -143,18 +148,15 @@ def metric_from_context(
         # the mention ending last wins; on a tie, the keyword listed first
         best = max(((stop, -rank) for rank, (at, stop) in latest.items() if at >= floor), default=None)
         if best is not None:
-            keyword, metric = METRIC_KEYWORDS[-best[1]]
+            metric = METRIC_KEYWORDS[-best[1]][1]
             at, stop = latest[-best[1]]
-            if _is_english(keyword):  # the whole name as written: "non-performing loans (NPLs) ratio", "fined"
-                tail = _NAME_TAIL.match(text, stop, start)
-                stop = tail.end() if tail else stop
-            return metric, text[at:stop]
+            return metric, text[at:stop]  # as written: 不良贷款率, Net profit, non-performing loan ratio
     return None
 
 
 # what an English metric name goes on with after its keyword: the rest of the word, and a
 # "ratio" or "rate" a gloss in parentheses may stand before
-_NAME_TAIL = re.compile(r"[A-Za-z-]*(?:[ -](?:\([^()]{1,12}\) )?(?:ratio|rate)\b)?", re.IGNORECASE)
+_NAME_TAIL = re.compile(r"[A-Za-z-]*(?:[ -](?:\([^()\d]{1,12}\) )?(?:ratio|rate)\b)?", re.IGNORECASE)
 
 
 def _find_word(text: str, word: str) -> int:
