@@ -454,8 +454,10 @@ def find_figures(text: str) -> Iterator[Candidate]:
     folded = unicodedata.normalize("NFKC", text)
     if len(folded) != len(text):  # NFKC changed lengths: scan the original instead
         folded = text
-    folded = _SLASH_DATE.sub(_blank, _DATE_OR_TIME.sub(_blank, folded))
-    if _LATIN.search(folded):
+    folded = _DATE_OR_TIME.sub(_blank, folded)
+    if "/" in folded:
+        folded = _SLASH_DATE.sub(_blank, folded)
+    if _DATE_WORD.search(folded):
         folded = _ENGLISH_DATE.sub(_blank, folded)
     found = list(_chinese_candidates(text, folded))
     if _ENGLISH_MARK.search(folded):  # else the English grammar has nothing to read here
@@ -508,6 +510,9 @@ _ENGLISH_DATE = re.compile(  # the lookahead lets the search skip to a month's o
     rf"|\d{{1,2}}-(?:{_MONTH})-\d{{2,4}}"
     r"|\d{1,2}(?::\d{2})?[ \u00a0]?(?:a\.m\.|p\.m\.|am|pm))(?![A-Za-z\d])"
 )
+# what every English date or time has: a month's capital and two letters, or a.m./pm (a
+# pattern that starts with a character class is searched fast)
+_DATE_WORD = re.compile(r"[JFMASONDapAP](?:(?<=[JFMASOND])[A-Za-z]{2}|(?<=[apAP])\.?[mM])")
 _SLASH_DATE = re.compile(r"\d(?<![\d/]\d)\d?/\d{1,2}/(?:(?:19|20)\d{2}|\d{2})(?![\d/])")  # 30/6/2024, 12/31/23
 _EN_SCAN_FIRST = "".join(
     sorted({w[0].casefold() for w in (*_EN_PREFIX_QUALIFIERS, *_CURRENCY_BEFORE, *_EN_NUMBER_WORDS, "between")})
@@ -516,10 +521,12 @@ _EN_SCAN_FIRST = "".join(
 # parenthesis, or a number that a word, a spaced % or a spaced dash follows (the other
 # numbers are the Chinese scan's). Searched first: a pattern that starts with a character
 # class skips the rest of the text fast.
-_EN_START = re.compile(
-    rf"(?=[(−\-$€£¥₹₩A-Za-z\d])"
-    rf"(?:[(−\-$€£¥₹₩]|[{_EN_SCAN_FIRST}](?<![a-z\d].)|\d[\d,.]*%?(?:{_JOIN}?[a-z]|{_SP}[%–—~]|[–—~]{_SP}))",
-    re.IGNORECASE,
+_FIRST_LETTERS = "".join(sorted({c for w in _EN_SCAN_FIRST if w.isalpha() for c in (w, w.upper())}))
+_EN_START = re.compile(  # no flags and a character class first: the search skips in C to a candidate
+    rf"[(−\-$€£¥₹₩{_FIRST_LETTERS}\d]"
+    rf"(?:(?<=[(−\-])(?=[\d$€£¥₹₩(−-]|[A-Za-z]{{1,3}}\$)|(?<=[$€£¥₹₩])"
+    rf"|(?<=[{_FIRST_LETTERS}])(?<![A-Za-z\d].)"
+    rf"|(?<=\d)(?<![\d.,]\d)[\d,.]*%?(?:{_JOIN}?[A-Za-z]|{_SP}[%–—~]|[–—~]{_SP}))"
 )
 _EN_SCAN_RE = re.compile(
     rf"(?<![a-z\d$€£¥₹])(?<!\d[.,])"

@@ -17,7 +17,7 @@ import re
 import unicodedata
 from datetime import date, datetime, timedelta
 
-from .chars import CJK_RANGE
+from .chars import CJK_RANGE, has_latin
 from .lexicon import CHINESE_DIGITS, MONTHS
 from .segmentation import sentence_start
 
@@ -611,14 +611,23 @@ _AFTER_FIGURE = re.compile(
 _BOUND_WITHOUT_PREPOSITION = re.compile(r"(?:as |at |by |end|year|a year|the |same|prior|previous|corresponding)", re.I)
 
 
+_LATIN = re.compile("[A-Za-z]")
+
+
 def english_periods(text: str, lo: int, hi: int) -> list[re.Match[str]]:
-    """English period phrases in ``text[lo:hi]`` (not one that a period starts from: since 2015)."""
+    """English period phrases in ``text[lo:hi]`` (not one that a period starts from: since
+    2015). Every one has a Latin letter in it or before it (in 2023): where ``text[lo:hi]``
+    has none, there is none."""
+    if not has_latin(text) or not _LATIN.search(text, lo, hi):
+        return []
     return [m for m in _EN_PHRASE.finditer(text, lo, hi) if not _SINCE.search(text, max(0, m.start() - 6), m.start())]
 
 
 def period_after(text: str, end: int) -> str | None:
     """The English period written right after a figure: "RMB 1.2 billion in 2023",
     "RMB189,100 million as of September 30, 2023", "from 203.5 million a year ago"."""
+    if not has_latin(text) or not _LATIN.search(text, end, end + 24):
+        return None  # every phrase, or the word before it, has a Latin letter
     gap = _AFTER_FIGURE.match(text, end)
     at = gap.end() if gap else end
     match = _EN_PHRASE.match(text, at)

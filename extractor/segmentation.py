@@ -22,7 +22,7 @@ import re
 from bisect import bisect_right
 from functools import lru_cache
 
-from .chars import CJK_RANGE
+from .chars import CJK_RANGE, is_cjk
 from .lexicon import ABBREVIATIONS
 
 SENTENCE_STOPS = "。！？!?；;\n"
@@ -31,7 +31,7 @@ CLAUSE_MARKS = ",，;；"  # inside a sentence
 
 _STOP = re.compile(rf"[{re.escape(SENTENCE_STOPS)}]")
 # a full stop after a word, a number or a closing mark, before what starts a sentence
-_FULL_STOP = re.compile(r"(?<=[A-Za-z0-9%)\]\"”’'])\.(?=[ \u00a0]+[A-Z0-9\"“‘(\[]|[ \u00a0]*$)")
+_FULL_STOP = re.compile(r"\.(?<=[A-Za-z0-9%)\]\"”’']\.)(?=[ \u00a0]+[A-Z0-9\"“‘(\[]|[ \u00a0]*$)")  # dot first: fast
 _WORD_BEFORE = re.compile(r"(?:[A-Za-z]+\.)*[A-Za-z]+$")
 _ABBREVIATIONS = frozenset(a.casefold() for a in ABBREVIATIONS)
 _CJK = re.compile(f"[{CJK_RANGE}]")
@@ -47,7 +47,7 @@ def sentence_start(text: str, position: int, *, window: int = 80, brackets: bool
     """Where the sentence (or digest bullet) holding ``position`` begins, looking back at
     most ``window`` characters; with ``brackets``, a reference mark "] " ends one too."""
     lo = max(0, position - window)
-    if not _CJK.search(text, lo, position):
+    if not (position and is_cjk(text[position - 1])) and not _CJK.search(text, lo, position):
         lo = max(0, position - ENGLISH_WINDOW * window)
     ends, starts = _sentence_marks(text)[1 if brackets else 0]
     at = bisect_right(ends, position) - 1  # the last mark that ends by the position

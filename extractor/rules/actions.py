@@ -24,10 +24,17 @@ def names_regulation(clause: str) -> bool:
     return any(word in lowered for word in REGULATORY_WORDS)
 
 
+_CHINESE_WORDING = tuple(row for row in ACT_WORDING if not row[1][0].isascii())
+_LATIN = re.compile("[A-Za-z]")
+
+
 def regulatory_act(sentence: str) -> ActionKind | None:
     """The act a sentence reports (罚单 → fine, 新规…落地 → rule_effective), if any."""
-    lowered = sentence.lower()
-    for kind, words, also in ACT_WORDING:
+    if not _LATIN.search(sentence):  # no English word to find: the Chinese rows alone
+        rows, lowered = _CHINESE_WORDING, sentence
+    else:
+        rows, lowered = ACT_WORDING, sentence.lower()
+    for kind, words, also in rows:
         if any(w in lowered for w in words) and (not also or any(a in lowered for a in also)):
             return kind
     return None

@@ -22,37 +22,51 @@ from ..lexicon import (
 )
 from ..models import InstitutionType
 
+# each type's Chinese endings, and its English words (found anywhere in a name, as words)
+_TYPE_WORDS = [
+    (tuple(e for e in words if not e.isascii()), tuple(e for e in words if e.isascii()), kind)
+    for words, kind in INSTITUTION_TYPE_WORDS
+]
+_ANY_LATIN = re.compile("[A-Za-z]")
+
 
 def institution_type_from_name(name: str) -> InstitutionType | None:
     """The type a name states outright (…银行, …小贷, …法院, … Bank, Bank of …, the SEC);
     None when it does not."""
     if any(bank in name for bank in INTERNET_BANKS):
         return InstitutionType.internet_bank
-    for endings, kind in INSTITUTION_TYPE_WORDS:
-        for e in endings:
-            if e.isascii():  # an English word anywhere, as a whole word: Bank of China, CBIRC
-                if _has_word(name, e):
-                    return kind
-            elif name.endswith(e) or (e in name and kind in (InstitutionType.central_bank, InstitutionType.regulator)):
-                return kind
+    latin = _ANY_LATIN.search(name) is not None
+    for endings, words, kind in _TYPE_WORDS:
+        inside = kind in (InstitutionType.central_bank, InstitutionType.regulator)
+        if any(name.endswith(e) or (inside and e in name) for e in endings):
+            return kind
+        if latin and any(e in name and _has_word(name, e) for e in words):
+            return kind
     return None
+
+
+_CHINESE_PLACES = [(place, code) for place, code in PLACES if not place.isascii()]
+_ENGLISH_PLACES = [(place, code) for place, code in PLACES if place.isascii()]
 
 
 def country_from_name(name: str) -> str | None:
     """A place the name starts with (印度央行 → IN, China Merchants Bank → CN) or ends with
     after "of" (Reserve Bank of India → IN); a regulator's own country (CBIRC → CN); a plain
     Chinese name is CN."""
-    for place, code in PLACES:
-        if name.startswith(place) and (not place.isascii() or _has_word(name, place)):
+    if not name.isascii():
+        for place, code in _CHINESE_PLACES:
+            if name.startswith(place):
+                return code
+        return "CN" if all(map(is_cjk, name)) else None
+    for place, code in _ENGLISH_PLACES:
+        if name.startswith(place) and _has_word(name, place):
             return code
-    for place, code in PLACES:
-        if place.isascii() and re.search(rf"\bof (?:the )?{re.escape(place)}$", name):
+    for place, code in _ENGLISH_PLACES:
+        if name.endswith(place) and re.search(rf"\bof (?:the )?{re.escape(place)}$", name):
             return code
     for names, code in INSTITUTION_COUNTRIES:
-        if any(_has_word(name, short) for short in names):
+        if any(short in name and _has_word(name, short) for short in names):
             return code
-    if name and all(map(is_cjk, name)):
-        return "CN"
     return None
 
 
@@ -100,15 +114,21 @@ def institution_mentions(text: str) -> list[tuple[str, int, int]]:
             continue
         found[name] = (name, match.start(1), match.end(1))
     if _LATIN_WORD.search(text):
-        for name, start, end in sorted([*_english_mentions(text), *_regulator_mentions(text)], key=lambda m: m[1]):
+        english = [*_english_mentions(text), *_regulator_mentions(text)]
+        for name, start, end in sorted(english, key=lambda m: m[1]):
             if name not in found and not any(s <= start < e for _, s, e in found.values()):
                 found[name] = (name, start, end)
     return list(found.values())
 
 
 _LATIN_WORD = re.compile("[A-Za-z]{2}")
+_LENDER_HINTS = ("ank", *ENGLISH_LENDER_WORDS)  # one is in every English lender name (str.__contains__ is fast)
+_ACRONYM_HINT = re.compile("[A-Z][A-Z]")
+_REGULATOR_HINTS = tuple({max(n.split(), key=len) for n in ENGLISH_REGULATOR_NAMES if " " in n})
+# the names alone, so that the search skips to their first letters; the word boundary
+# before a match is checked after it
 _REGULATOR = re.compile(
-    "(?<![A-Za-z])(?:"
+    f"(?=[{''.join(sorted({n[0] for n in ENGLISH_REGULATOR_NAMES}))}])(?:"
     + "|".join(re.escape(n) for n in sorted(ENGLISH_REGULATOR_NAMES, key=len, reverse=True))
     + ")(?![A-Za-z])"
 )
@@ -116,11 +136,17 @@ _REGULATOR = re.compile(
 
 def _regulator_mentions(text: str) -> Iterator[tuple[str, int, int]]:
     """English regulators and central banks where the text names them (the FCA, CBIRC)."""
+    if not (_ACRONYM_HINT.search(text) or any(hint in text for hint in _REGULATOR_HINTS)):
+        return
     for match in _REGULATOR.finditer(text):
-        yield match.group(), match.start(), match.end()
+        start = match.start()
+        if not (start and text[start - 1].isascii() and text[start - 1].isalpha()):
+            yield match.group(), start, match.end()
 
 
 def _english_mentions(text: str) -> Iterator[tuple[str, int, int]]:
+    if not any(hint in text for hint in _LENDER_HINTS):
+        return
     for match in _EN_MENTION.finditer(text):
         start, end = match.span(1)
         if text[start:end].endswith(_ADJECTIVE_LENDER_WORDS) and _NEXT_NAME_WORD.match(text, end):

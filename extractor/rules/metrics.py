@@ -12,6 +12,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
+from ..chars import has_latin
 from ..lexicon import (
     COUNT_METRICS,
     METRIC_KEYWORDS,
@@ -48,7 +49,16 @@ _AFTER_WORD_EN = re.compile(
     rf"[ \u00a0]+({'|'.join(sorted((w for w in WORDS_AFTER_FIGURE if _is_english(w)), key=len, reverse=True))})\b",
     re.IGNORECASE,
 )
-_NEAR_AFTER_WINDOW = {True: 24, False: 6}  # English words stand farther: a $500 million civil penalty
+# written a word or two after the figure: 超1300万元巨额罚单 (6 characters), a $500 million civil penalty
+_NEAR_AFTER = [(word, metric) for word, metric in WORDS_NEAR_AFTER_FIGURE if not _is_english(word)]
+_NEAR_AFTER_EN = [
+    (re.compile(rf"(?<![A-Za-z]){re.escape(word)}", re.IGNORECASE), metric)
+    for word, metric in WORDS_NEAR_AFTER_FIGURE
+    if _is_english(word)
+]
+_EN_WINDOW = 24  # characters after a figure that English words are looked for in
+_LATIN = re.compile("[A-Za-z]")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")  # keeps every offset
 
 
 @lru_cache(maxsize=64)
@@ -63,44 +73,53 @@ def _keyword_hits(text: str) -> list[tuple[int, int, int]]:
     Built once per article, so each of its figures looks only at the few hits in its
     own sentence instead of searching for every keyword again. One regex search per
     position where a keyword starts (the longest there; the keywords it begins with are
-    known), not one scan of the text per keyword.
+    known), not one scan of the text per keyword. English keywords are searched apart, in
+    the text with its Latin letters lowered (a search of plain words is many times faster
+    than one in any case) and only where it has Latin letters; each ends where its words
+    do ("NPL" reads "NPLs", "non-performing loans (“NPLs”) ratio").
     """
     hits = []
     search = _ANY_KEYWORD.search
     found = search(text)
     while found is not None:
         at = found.start()
-        for keyword, rank in _STARTING[_key(found.group())]:
-            stop = at + len(keyword)
-            if _is_english(keyword):  # an English name ends where its words do: "NPLs", "loans (“NPLs”) ratio"
-                tail = _NAME_TAIL.match(text, stop)
-                assert tail is not None  # every part of it is optional
-                stop = tail.end()
-            hits.append((at, stop, rank))
+        for keyword, rank in _STARTING[found.group()]:
+            hits.append((at, at + len(keyword), rank))
         found = search(text, at + 1)
+    if has_latin(text):
+        lowered = text.lower()  # offsets kept where the length is; else only A-Z lowered
+        if len(lowered) != len(text):
+            lowered = text.translate(_ASCII_LOWER)
+        search = _ANY_ENGLISH_KEYWORD.search
+        found = search(lowered)
+        while found is not None:
+            at = found.start()
+            if not (at and lowered[at - 1].isascii() and lowered[at - 1].isalpha()):  # from a word's start
+                for keyword, rank in _STARTING_ENGLISH[found.group()]:
+                    tail = _NAME_TAIL.match(text, at + len(keyword))
+                    assert tail is not None  # every part of it is optional
+                    hits.append((at, tail.end(), rank))
+            found = search(lowered, at + 1)
     hits.sort()
     return hits
 
 
-def _keyword_pattern(keyword: str) -> str:
-    """A keyword as the search finds it: English ones in any case, from a word's start."""
-    if not _is_english(keyword):
-        return re.escape(keyword)
-    return rf"(?<![A-Za-z])(?i:{re.escape(keyword)})"
+def _starting(keywords: dict[str, int]) -> dict[str, list[tuple[str, int]]]:
+    """A keyword → every keyword it starts with (itself included): 净利润 → 净利润, 净利."""
+    return {longer: [(k, rank) for k, rank in keywords.items() if longer.startswith(k)] for longer in keywords}
 
 
-def _key(keyword: str) -> str:
-    return keyword.casefold() if _is_english(keyword) else keyword
+def _alternation(keywords: Iterable[str]) -> re.Pattern[str]:
+    """Longest first, so that a search reports the longest keyword that starts where it stops."""
+    return re.compile("|".join(re.escape(k) for k in sorted(keywords, key=len, reverse=True)))
 
 
-_RANK = {keyword: rank for rank, (keyword, _) in enumerate(METRIC_KEYWORDS)}
-# longest first, so that a search reports the longest keyword that starts where it stops
-_ANY_KEYWORD = re.compile("|".join(_keyword_pattern(k) for k in sorted(_RANK, key=len, reverse=True)))
-# a keyword (folded, for English) → every keyword it starts with (itself included): 净利润 → 净利润, 净利
-_STARTING = {
-    _key(longer): [(keyword, rank) for keyword, rank in _RANK.items() if _key(longer).startswith(_key(keyword))]
-    for longer in _RANK
-}
+_RANK = {k: rank for rank, (k, _) in enumerate(METRIC_KEYWORDS) if not _is_english(k)}
+_RANK_ENGLISH = {k.lower(): rank for rank, (k, _) in enumerate(METRIC_KEYWORDS) if _is_english(k)}
+_ANY_KEYWORD = _alternation(_RANK)
+_ANY_ENGLISH_KEYWORD = _alternation(_RANK_ENGLISH)
+_STARTING = _starting(_RANK)
+_STARTING_ENGLISH = _starting(_RANK_ENGLISH)
 
 
 def metric_from_context(
@@ -111,18 +130,23 @@ def metric_from_context(
     ``figures`` are the (start, end) spans of all figures in ``text``, sorted, when the
     caller has them already; otherwise the figures before this one are found again.
     """
-    word_after = _AFTER_WORD.match(text, end, end + 6) or _AFTER_WORD_EN.match(text, end, end + 24)
+    english = has_latin(text) and _LATIN.search(text, end, end + _EN_WINDOW) is not None
+    word_after = _AFTER_WORD.match(text, end, end + 6)
+    if word_after is None and english:
+        word_after = _AFTER_WORD_EN.match(text, end, end + _EN_WINDOW)
     if word_after is not None:
         word = word_after[1]
         metric = WORDS_AFTER_FIGURE.get(word) or WORDS_AFTER_FIGURE[word.casefold()]
         if unit_fits(metric, unit):
             return metric, word
-    for word, metric in WORDS_NEAR_AFTER_FIGURE:
-        english = _is_english(word)
-        after = text[end : end + _NEAR_AFTER_WINDOW[english]]
-        at = _find_word(after, word) if english else after.find(word)
-        if at >= 0 and unit_fits(metric, unit):
-            return metric, after[at : at + len(word)]
+    after = text[end : end + 6]
+    for word, metric in _NEAR_AFTER:
+        if word in after and unit_fits(metric, unit):
+            return metric, word
+    for pattern, metric in _NEAR_AFTER_EN if english else ():
+        near = pattern.search(text, end, end + _EN_WINDOW)
+        if near is not None and unit_fits(metric, unit):
+            return metric, near.group()
     lo = sentence_start(text, start)
     hits = _keyword_hits(text)
     fitting = _ranks_fitting(unit)
@@ -157,12 +181,6 @@ def metric_from_context(
 # what an English metric name goes on with after its keyword: the rest of the word, and a
 # "ratio" or "rate" a gloss in parentheses may stand before
 _NAME_TAIL = re.compile(r"[A-Za-z-]*(?:[ -](?:\([^()\d]{1,12}\) )?(?:ratio|rate)\b)?", re.IGNORECASE)
-
-
-def _find_word(text: str, word: str) -> int:
-    """Where ``word`` starts a word in ``text`` (any case), or -1."""
-    found = re.search(rf"(?<![A-Za-z]){re.escape(word)}", text, re.IGNORECASE)
-    return found.start() if found else -1
 
 
 def nearest_name(text: str, start: int, names: Iterable[str]) -> str | None:
