@@ -426,9 +426,13 @@ def ground_metrics(
     seen: set[tuple[object, ...]] = set()
     ordered = sorted(candidates.items(), key=lambda item: item[1].start)
     spans = [(c.start, c.end) for _, c in ordered]
+    previous: Candidate | None = None
     for number, candidate in ordered:
+        before, previous = previous, candidate
         if body[candidate.start - 1 : candidate.start] == "[" and body[candidate.end : candidate.end + 1] == "]":
             continue  # a reference mark such as [3][12], not a figure
+        if before is not None and _is_conversion(body, before, candidate):
+            continue  # RMB794.5 million (US$109.3 million): the same fact in another currency
         label = by_id.get(number)
         written = metric_from_context(body, candidate.start, candidate.end, candidate.figure.unit, figures=spans)
         if label is None and written is None:
@@ -441,6 +445,19 @@ def ground_metrics(
             seen.add(key)
             facts.append(fact)
     return facts
+
+
+_CONVERSION_GAP = re.compile(r"\s*[(（]\s*(?:about|approximately|approx\.|around|约)?\s*", re.IGNORECASE)
+
+
+def _is_conversion(body: str, money: Candidate, figure: Candidate) -> bool:
+    """Whether ``figure`` restates ``money`` in another currency, in parentheses right
+    after it: RMB794.5 million (US$109.3 million), 60亿元人民币（8.71亿美元）."""
+    currencies = (money.figure.unit, figure.figure.unit)
+    if not all(unit in MONEY_UNITS for unit in currencies) or currencies[0] == currencies[1]:
+        return False
+    gap = _CONVERSION_GAP.fullmatch(body, money.end, figure.start)
+    return gap is not None and body[figure.end : figure.end + 1] in (")", "）")
 
 
 def _metric(
