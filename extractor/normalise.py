@@ -104,6 +104,14 @@ def _key(name: str) -> str:
     return fold(name).replace(" ", "")
 
 
+def _first_named_after(text: str, position: int, names: Iterable[str]) -> str | None:
+    """The entity named first after ``position`` in its sentence: a penalty of Rs 1 crore on
+    the State Bank of India."""
+    end = next((stop for start, stop in sentences(text) if start <= position < stop), len(text))
+    found = [(at, -len(name), name) for name in names if name and (at := text.find(name, position, end)) >= 0]
+    return min(found)[2] if found else None
+
+
 class ArticleText:
     """One article as the steps read it: folded once to check names, a grounder for
     quotes, each period phrase parsed once, and the warnings the steps add."""
@@ -230,7 +238,7 @@ class EntityIndex:
         if not acting:
             return self.subject_at(text, position, proposed)
         others = [s for s in self.spellings if self.names.get(_key(s), s) not in acting]
-        near = nearest_name(text, position, others)
+        near = nearest_name(text, position, others) or _first_named_after(text, position, others)
         if near is not None:
             return self.names.get(_key(near), near)
         subject = self.canonical(proposed)

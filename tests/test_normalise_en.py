@@ -147,6 +147,10 @@ def test_english_metric_keywords(text: str, figure: str, expected: tuple[MetricK
             ["Ally Financial", "Reserve Bank of India", "FCA", "Al Rayan Bank"],
         ),
         ("The People's Bank of China (PBOC) and the CBIRC", ["People's Bank of China", "PBOC", "CBIRC"]),
+        (
+            "fined the State Bank of India under 'Reserve Bank of India (Frauds) Directions'",
+            ["State Bank of India", "Reserve Bank of India"],
+        ),
         ("据悉,兴业银行、网商银行与中融小贷均已回应。", ["兴业银行", "网商银行"]),
     ],
 )
@@ -409,3 +413,27 @@ def test_a_figure_restated_in_another_currency_is_one_fact() -> None:
     )
     metrics = normalise(article, drafts).metrics
     assert [(m.raw, m.unit) for m in metrics] == [("RMB794.5 million", "CNY")]
+
+
+def test_a_fine_whose_target_follows_the_figure() -> None:
+    """English writes the fined party after the amount: a penalty of Rs 1 crore on the
+    State Bank of India; the regulator named before it is never the subject."""
+    text = (
+        "The Reserve Bank of India (RBI) on Monday imposed a monetary penalty of Rs 1 crore on the State Bank of India."
+    )
+    article = as_article(Article(title="RBI penalty", published_at="2021-10-18", text=text))
+    facts = normalise(article, ArticleDrafts(candidates=dict(enumerate(find_figures(text), start=1))))
+    (amount,) = facts.metrics
+    assert (amount.subject, amount.metric, amount.value, amount.unit) == (
+        "State Bank of India",
+        MetricKind.fine_amount,
+        1e7,
+        "INR",
+    )
+    (fine,) = facts.regulatory_actions
+    assert (fine.regulator, fine.target, fine.amount, fine.currency) == (
+        "Reserve Bank of India",
+        "State Bank of India",
+        1e7,
+        "INR",
+    )

@@ -91,7 +91,7 @@ _EN_LENDER_WORD = "|".join(re.escape(w) for w in sorted(ENGLISH_LENDER_WORDS, ke
 _EN_SUFFIX = "|".join(re.escape(w) for w in sorted(ENGLISH_NAME_SUFFIXES, key=len, reverse=True))
 _NOT_LENDER = rf"(?!(?:{_EN_LENDER_WORD})\b)"  # a lender word ends a name: Ally Financial | and Reserve Bank
 _EN_MENTION = re.compile(
-    rf"(?<![A-Za-z'’&-])((?:{_NOT_LENDER}{_CAP} (?:(?:and|&) )?)*(?:{_EN_LENDER_WORD})"
+    rf"(?<![A-Za-z&-])((?:{_NOT_LENDER}{_CAP} (?:(?:and|&) )?)*(?:{_EN_LENDER_WORD})"
     rf"(?: of (?:the )?{_CAP}(?: {_CAP}){{0,3}})?"
     rf"|(?:[A-Z]{{2,}}|[A-Za-z]*[a-z])[Bb]ank)"
     rf"(?:,? (?:{_EN_SUFFIX}))*(?![A-Za-z])"
