@@ -494,10 +494,9 @@ def _chinese_candidates(text: str, folded: str) -> Iterator[Candidate]:
 
 # -- English figures in running text --
 
-_LATIN = re.compile("[A-Za-z]")
 # what every figure that only the English grammar reads has: a Latin letter, a currency
 # sign, a parenthesis, a sign before a number, or a space before % or a dash
-_ENGLISH_MARK = re.compile("[A-Za-z$€£¥₹₩(]|[-−](?=[\\d$€£¥₹(])|[ \u00a0][%–—~]|[–—~][ \u00a0]")
+_ENGLISH_MARK = re.compile(r"[A-Za-z$€£¥₹₩(]|[-−](?=[\d$€£¥₹(])|[ \u00a0][%–—~]|[–—~][ \u00a0]")
 _MONTH = "|".join(sorted({*MONTHS, *(m.upper() for m in MONTHS)}, key=len, reverse=True))
 # English dates and times (March 31, 2024; 31 March 2024; 31-Dec-08; 30/6/2024; 10 a.m.),
 # blanked before the scan like 2024-06-30
@@ -612,15 +611,12 @@ def _merge(chinese: list[Candidate], english: list[Candidate]) -> list[Candidate
     their place; an English one that cuts a Chinese one in two is left out."""
     if not english:
         return chinese
-    kept: list[Candidate] = []
     added: list[Candidate] = []
     covered: set[int] = set()
     for candidate in english:
-        inside = [
-            i for i, c in enumerate(chinese) if c.start < candidate.end and candidate.start < c.end
-        ]  # overlapping
-        if all(candidate.start <= chinese[i].start and chinese[i].end <= candidate.end for i in inside):
-            covered.update(inside)
+        overlapping = [i for i, c in enumerate(chinese) if c.start < candidate.end and candidate.start < c.end]
+        if all(candidate.start <= chinese[i].start and chinese[i].end <= candidate.end for i in overlapping):
+            covered.update(overlapping)
             added.append(candidate)
     kept = [c for i, c in enumerate(chinese) if i not in covered]
     return sorted(kept + added, key=lambda c: c.start)

@@ -529,10 +529,10 @@ def _english_period(text: str, today: date | None, point: bool, anchor: str | No
     """parse_period for a phrase written in English; None when it names no period."""
     folded = _fold_english(text)
     reference = None
-    if anchor:  # the anchor as it reads (as of June 30: a day), which a same-period phrase shifts
-        anchored = _english_period(anchor, today, False, None)
-        if anchored is not None and anchored[0] is not None and anchored[1] is not None:
-            reference = date.fromisoformat(anchored[0]), date.fromisoformat(anchored[1])
+    if anchor:  # the anchor as it reads (as of June 30: a day; 2024年末), which a same-period phrase shifts
+        first, last = parse_period(anchor, today)
+        if first is not None and last is not None:
+            reference = date.fromisoformat(first), date.fromisoformat(last)
     span = _english_span(folded, today, reference)
     if span is None:
         return None

@@ -126,6 +126,7 @@ def test_relative_english_periods_need_a_publication_date() -> None:
         ("a year ago", "As of September 30, 2023", ("2022-09-30", "2022-09-30")),
         ("a year earlier", "end of 2024", ("2023-12-31", "2023-12-31")),
         ("the prior year period", "the nine months ended September 30, 2024", ("2023-01-01", "2023-09-30")),
+        ("a year earlier", "截至2025年6月末", ("2024-06-30", "2024-06-30")),  # bilingual: a Chinese anchor
     ],
 )
 def test_a_period_named_by_the_sentence_s_own(phrase: str, anchor: str, expected: tuple[str, str]) -> None:
