@@ -69,7 +69,7 @@ from .rules import (
     regulatory_act,
     unit_fits,
 )
-from .segmentation import sentence_start, sentences
+from .segmentation import sentence_end, sentence_start, sentences
 
 
 @dataclass
@@ -107,7 +107,7 @@ def _key(name: str) -> str:
 def _first_named_after(text: str, position: int, names: Iterable[str]) -> str | None:
     """The entity named first after ``position`` in its sentence: a penalty of Rs 1 crore on
     the State Bank of India."""
-    end = next((stop for start, stop in sentences(text) if start <= position < stop), len(text))
+    end = sentence_end(text, position)
     found = [(at, -len(name), name) for name in names if name and (at := text.find(name, position, end)) >= 0]
     return min(found)[2] if found else None
 
@@ -461,8 +461,12 @@ _CONVERSION_GAP = re.compile(r"\s*[(（]\s*(?:about|approximately|approx\.|aroun
 def _is_conversion(body: str, money: Candidate, figure: Candidate) -> bool:
     """Whether ``figure`` restates ``money`` in another currency, in parentheses right
     after it: RMB794.5 million (US$109.3 million), 60亿元人民币（8.71亿美元）."""
-    currencies = (money.figure.unit, figure.figure.unit)
-    if not all(unit in MONEY_UNITS for unit in currencies) or currencies[0] == currencies[1]:
+    if figure.start - money.end > 16 or (
+        "(" not in body[money.end : figure.start] and "（" not in body[money.end : figure.start]
+    ):
+        return False
+    first, second = money.figure.unit, figure.figure.unit
+    if first not in MONEY_UNITS or second not in MONEY_UNITS or first == second:
         return False
     gap = _CONVERSION_GAP.fullmatch(body, money.end, figure.start)
     return gap is not None and body[figure.end : figure.end + 1] in (")", "）")

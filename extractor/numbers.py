@@ -462,7 +462,7 @@ def find_figures(text: str) -> Iterator[Candidate]:
     found = list(_chinese_candidates(text, folded))
     if _ENGLISH_MARK.search(folded):  # else the English grammar has nothing to read here
         found = _merge(found, list(_english_candidates(text, folded)))
-    yield from (c for c in found if not _is_code_or_reference(folded, c))
+    yield from (c for c in found if c.figure.unit is not None or not _is_code_or_reference(folded, c))
 
 
 def _blank(match: re.Match[str]) -> str:
@@ -527,6 +527,8 @@ _EN_START = re.compile(  # no flags and a character class first: the search skip
     rf"|(?<=[{_FIRST_LETTERS}])(?<![A-Za-z\d].)"
     rf"|(?<=\d)(?<![\d.,]\d)[\d,.]*%?(?:{_JOIN}?[A-Za-z]|{_SP}[%–—~]|[–—~]{_SP}))"
 )
+_EN_SIGN_START = re.compile(r"[(−\-$€£¥₹₩](?:(?<=[(−\-])(?=[\d$€£¥₹₩(−-])|(?<=[$€£¥₹₩]))")
+_LATIN_OR_SPACED = re.compile(r"[A-Za-z]|[ \u00a0][%–—~]|[–—~][ \u00a0]")
 _EN_SCAN_RE = re.compile(
     rf"(?<![a-z\d$€£¥₹])(?<!\d[.,])"
     rf"{_EN_PRE}(?P<p1>{_en_part(1)})"
@@ -546,8 +548,11 @@ _RISEN_BEFORE = re.compile(
 def _english_candidates(text: str, folded: str) -> Iterator[Candidate]:
     """Figures only the English grammar reads: with a currency symbol or code, a scale or
     unit word, a qualifier word or a sign. "from 1.44% to 1.57%" is two figures."""
+    # without a Latin letter or a spaced %/dash, an English figure starts at a sign, a
+    # parenthesis or a currency sign, never at a digit: a search for those alone is far faster
+    starts = _EN_START if _LATIN_OR_SPACED.search(folded) else _EN_SIGN_START
     at = 0
-    while (begin := _EN_START.search(folded, at)) is not None:
+    while (begin := starts.search(folded, at)) is not None:
         match = _EN_SCAN_RE.match(folded, begin.start())
         if match is None:
             at = begin.start() + 1

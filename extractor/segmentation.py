@@ -19,10 +19,10 @@ says about what a Chinese character says, in about three times the characters).
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from functools import lru_cache
 
-from .chars import CJK_RANGE, is_cjk
+from .chars import CJK_RANGE, has_latin, is_cjk
 from .lexicon import ABBREVIATIONS
 
 SENTENCE_STOPS = "。！？!?；;\n"
@@ -47,11 +47,19 @@ def sentence_start(text: str, position: int, *, window: int = 80, brackets: bool
     """Where the sentence (or digest bullet) holding ``position`` begins, looking back at
     most ``window`` characters; with ``brackets``, a reference mark "] " ends one too."""
     lo = max(0, position - window)
-    if not (position and is_cjk(text[position - 1])) and not _CJK.search(text, lo, position):
+    if has_latin(text) and not (position and is_cjk(text[position - 1])) and not _CJK.search(text, lo, position):
         lo = max(0, position - ENGLISH_WINDOW * window)
     ends, starts = _sentence_marks(text)[1 if brackets else 0]
     at = bisect_right(ends, position) - 1  # the last mark that ends by the position
     return ends[at] if at >= 0 and starts[at] >= lo else lo
+
+
+def sentence_end(text: str, position: int) -> int:
+    """Where the sentence (or digest bullet) holding ``position`` ends: at the next stop or
+    bullet, or the text's end."""
+    ends, starts = _sentence_marks(text)[0]
+    at = bisect_left(starts, position)  # marks never nest: by start is by end
+    return starts[at] if at < len(starts) else len(text)
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
