@@ -28,6 +28,7 @@ from .lexicon import (
     CURRENCY_PREFIXES,
     CURRENCY_WORDS,
     DURATION_WORDS,
+    ENGLISH_NUMBERS,
     ENGLISH_UNIT_WORDS,
     EXCHANGE_SUFFIXES,
     EXCHANGE_TAGS,
@@ -215,26 +216,7 @@ _EN_SCALES = {
 # £500m, $20k, US$1.2B: one letter, written against the number, and only after a currency
 _EN_LETTER_SCALES = {"k": 1e3, "m": 1e6, "b": 1e9}
 # written out only before a scale word: two million customers, a billion yuan
-_EN_NUMBER_WORDS = {
-    "a": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "fifteen": 15,
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-}
+_EN_NUMBER_WORDS = {"a": 1, **ENGLISH_NUMBERS}
 _EN_PREFIX_QUALIFIERS = {
     "approximately": "approx",
     "approx.": "approx",

@@ -18,7 +18,7 @@ import unicodedata
 from datetime import date, datetime, timedelta
 
 from .chars import CJK_RANGE, has_latin
-from .lexicon import CHINESE_DIGITS, MONTHS
+from .lexicon import CHINESE_DIGITS, ENGLISH_NUMBERS, MONTHS
 from .segmentation import sentence_start
 
 Period = tuple[str | None, str | None]
@@ -280,20 +280,7 @@ def first_period(text: str) -> str | None:
 # 2023, year-end 2023, last year, last quarter.
 
 _EN_ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "final": 4}
-_EN_COUNTS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-}
+_EN_COUNTS = {word: n for word, n in ENGLISH_NUMBERS.items() if n <= 12}  # months in a span
 _MONTH_NUMBER = {name.casefold(): number for name, number in MONTHS.items()}
 _MONTHS_RE = "|".join(sorted(_MONTH_NUMBER, key=len, reverse=True))  # lower case: phrases are folded
 _Y4 = r"(?:19|20)\d{2}"
