@@ -25,17 +25,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ._exceptions import FigureError
-from .chars import fold
+from .chars import count_cjk, fold
 from .drafts import ActionDraft, ArticleDrafts, InstitutionDraft, MetricLabel, ProductDraft
 from .grounding import Grounder
 from .lexicon import (
     CHANGE_WORDS,
-    CURRENCY_CODES,
+    GENERIC_INSTITUTIONS,
     HOLDING_WORDS,
     MONEY_METRICS,
+    MONEY_UNITS,
     POINT_METRICS,
     RATIO_METRICS,
+    REGULATOR_WORDS,
     SELF_WORDS,
+    SELF_WORDS_ENGLISH,
+    UNKNOWN_CURRENCY,
 )
 from .models import (
     ActionKind,
@@ -50,8 +54,8 @@ from .models import (
     Qualifier,
     RegulatoryAction,
 )
-from .numbers import Candidate, find_figures, parse_figure
-from .periods import Period, first_period, parse_date, parse_period, period_carried
+from .numbers import Candidate, find_figures, parse_figure, yen_currency
+from .periods import Period, first_period, parse_date, parse_period, period_after, period_carried
 from .prompting import strip_marks
 from .rules import (
     checked_type,
@@ -66,12 +70,13 @@ from .rules import (
     metric_name_near,
     names_regulation,
     nearest_name,
+    parenthesised_alias,
     product_type,
     product_type_from_name,
     reasons_in,
     regulatory_act,
 )
-from .segmentation import sentence_start, sentences
+from .segmentation import sentence_end, sentence_start, sentences
 
 
 @dataclass
@@ -119,6 +124,14 @@ def _key(name: str) -> str:
     return fold(name).replace(" ", "")
 
 
+def _first_named_after(text: str, position: int, names: Iterable[str]) -> str | None:
+    """The entity named first after ``position`` in its sentence: a penalty of Rs 1 crore on
+    the State Bank of India."""
+    end = sentence_end(text, position)
+    found = [(at, -len(name), name) for name in names if name and (at := text.find(name, position, end)) >= 0]
+    return min(found)[2] if found else None
+
+
 class ArticleText:
     """One article as the steps read it: folded once to check names, a grounder for
     quotes, each period phrase parsed once, and the warnings the steps add."""
@@ -130,7 +143,7 @@ class ArticleText:
         self.warnings: list[str] = []
         self._text_key = _key(self.text)
         self._title_key = _key(article.title or "")
-        self._periods: dict[tuple[str | None, bool], Period] = {}
+        self._periods: dict[tuple[str | None, bool, str | None], Period] = {}
 
     def mentions(self, name: str) -> bool:
         """Whether the body or the title names ``name`` (folded: width, case, spaces)."""
@@ -164,27 +177,31 @@ class ArticleText:
 
     def title_reference(self) -> Evidence | None:
         """For an entity the title names and the body does not: the first sentence that
-        refers to it (公司, 该行 …), which is where the body speaks of it."""
+        refers to it (公司, 该行, the lender …), which is where the body speaks of it."""
+        lowered = self.text.lower()
         found = [(at, len(word)) for word in SELF_WORDS if (at := self.text.find(word)) >= 0]
+        found += [(at, len(word)) for word in SELF_WORDS_ENGLISH if (at := lowered.find(word.lower())) >= 0]
         if not found:
             return None
         at, length = min(found)
         return self.grounder.sentence_around(at, at + length)
 
-    def period(self, phrase: str | None, *, point: bool, position: int | None = None) -> Period:
+    def period(
+        self, phrase: str | None, *, point: bool, position: int | None = None, anchor: str | None = None
+    ) -> Period:
         """parse_period, once per phrase in this article (its figures share a few). A
-        phrase without its year (上半年, 年末) that the publication date cannot anchor
-        takes the year the article last wrote before ``position`` (2021年上半年…上半年)."""
-        key = (phrase, point)
+        Chinese phrase without its year (上半年, 年末) that the publication date cannot
+        anchor takes the year the article last wrote before ``position`` (2021年上半年…上半年)."""
+        key = (phrase, point, anchor)
         if key not in self._periods:
-            self._periods[key] = parse_period(phrase, self.article.published_at, point=point)
+            self._periods[key] = parse_period(phrase, self.article.published_at, point=point, anchor=anchor)
         found = self._periods[key]
-        if found != (None, None) or not phrase or position is None or _YEAR.search(phrase):
+        if found != (None, None) or not phrase or position is None or _YEAR.search(phrase) or not count_cjk(phrase):
             return found
         years = _YEAR.findall(self.text, max(0, position - 600), position)
         if not years:
             return found
-        return self.period(f"{years[-1]}年{phrase}", point=point)
+        return self.period(f"{years[-1]}年{phrase}", point=point, anchor=anchor)
 
 
 @dataclass
@@ -196,6 +213,7 @@ class EntityIndex:
     spellings: list[str] = field(default_factory=list)  # as written, one per entity spelling
     institution_names: frozenset[str] = frozenset()
     regulators: tuple[str, ...] = ()
+    regulator_aliases: tuple[tuple[str, str], ...] = ()  # (FCA, Financial Conduct Authority): English ones
     title_subject: str | None = None  # the institution the title names
     authorities: tuple[str, ...] = ()  # regulators, and the police, prosecutors and courts that act too
     media: frozenset[str] = frozenset()  # outlets that report: never what a figure is about
@@ -207,6 +225,12 @@ class EntityIndex:
             institution_names=frozenset(i.name for i in institutions),
             regulators=tuple(
                 i.name for i in institutions if i.type in (InstitutionType.regulator, InstitutionType.central_bank)
+            ),
+            regulator_aliases=tuple(
+                (alias, i.name)
+                for i in institutions
+                if i.type in (InstitutionType.regulator, InstitutionType.central_bank) and i.name.isascii()
+                for alias in i.aliases
             ),
             title_subject=next((i.name for i in institutions if i.name in (title or "")), None),
             authorities=tuple(i.name for i in institutions if i.type in _AUTHORITY_TYPES),
@@ -224,6 +248,7 @@ class EntityIndex:
             list(self.spellings),
             self.institution_names,
             self.regulators,
+            self.regulator_aliases,
             self.title_subject,
             self.authorities,
             self.media,
@@ -241,7 +266,7 @@ class EntityIndex:
         if not name:
             return None
         name = strip_marks(name).strip()
-        if name in SELF_WORDS and self.title_subject:
+        if (name in SELF_WORDS or fold(name) in SELF_WORDS_ENGLISH) and self.title_subject:
             return self.title_subject
         return self.names.get(_key(name), name)
 
@@ -280,6 +305,31 @@ class EntityIndex:
         if not self.media:
             return self.spellings
         return [s for s in self.spellings if self.names.get(_key(s), s) not in self.media]
+
+    def target_named(self, text: str, position: int) -> str | None:
+        """The institution a sentence names as an act's target: the nearest named before
+        ``position`` (or right after it: a penalty of Rs 1 crore on the State Bank of India),
+        a regulator never; None when it names none."""
+        acting = set(self.regulators)
+        others = [s for s in self.spellings if self.names.get(_key(s), s) not in acting]
+        near = nearest_name(text, position, others) or _first_named_after(text, position, others)
+        return self.names.get(_key(near), near) if near is not None else None
+
+    def target_at(self, text: str, position: int, proposed: str | None = None) -> str | None:
+        """Whom a regulatory act or a fine is aimed at: as ``subject_at``, a regulator never
+        (the FCA fined Guaranty Trust Bank: the bank)."""
+        acting = set(self.regulators)
+        if not acting:
+            return self.subject_at(text, position, proposed)
+        others = [s for s in self.spellings if self.names.get(_key(s), s) not in acting]
+        near = nearest_name(text, position, others) or _first_named_after(text, position, others)
+        if near is not None:
+            return self.names.get(_key(near), near)
+        subject = self.canonical(proposed)
+        if subject and _key(subject) in self.names and self.names[_key(subject)] not in acting:
+            return self.names[_key(subject)]
+        fallback = self.title_subject or self.main_entity(text)
+        return None if fallback in acting else fallback
 
     def main_entity(self, text: str) -> str | None:
         """The known entity the body names most often."""
@@ -320,7 +370,7 @@ def ground_institutions(text: ArticleText, drafts: Iterable[InstitutionDraft]) -
     merged: dict[str, Institution] = {}
     for draft in drafts:
         name = strip_marks(draft.name).strip()
-        if is_generic_name(name):
+        if is_generic_name(name) or fold(name) in GENERIC_INSTITUTIONS:
             text.warnings.append(f"institution dropped, a generic word: {draft.name!r}")
             continue
         evidence = text.entity_evidence("institution", name)
@@ -343,15 +393,34 @@ def ground_institutions(text: ArticleText, drafts: Iterable[InstitutionDraft]) -
         merged[key] = Institution(
             name=name, aliases=aliases, type=kind, country=country, parent=parent, evidence=[evidence]
         )
+    for institution in merged.values():  # 微众银行(WeBank): the other script's name is an alias
+        at = text.text.find(institution.name)
+        alias = parenthesised_alias(text.text, at, at + len(institution.name)) if at >= 0 else None
+        if alias is not None and alias[0] not in institution.aliases and alias[0] != institution.name:
+            institution.aliases.append(alias[0])
     spelled = {_key(spelling) for i in merged.values() for spelling in (i.name, *i.aliases)}
     for name, start, end in institution_mentions(text.text):
         if _key(name) not in spelled and not any(_key(name) in k or k in _key(name) for k in spelled):
+            alias = parenthesised_alias(text.text, start, end)
+            aliases = [alias[0]] if alias else []
+            owner = next((i for i in merged.values() if aliases and _key(aliases[0]) in _spellings(i)), None)
+            if owner is not None:  # 微众银行(WeBank) when the model named WeBank: one institution
+                owner.aliases.append(name)
+                spelled.add(_key(name))
+                continue
             evidence = text.grounder.sentence_around(start, end)
             kind = institution_type_from_name(name) or InstitutionType.other
-            merged[_key(name)] = Institution(name=name, type=kind, country=country_from_name(name), evidence=[evidence])
+            merged[_key(name)] = Institution(
+                name=name, aliases=aliases, type=kind, country=country_from_name(name), evidence=[evidence]
+            )
+            spelled.update(_key(alias) for alias in aliases)  # its alias is no institution of its own
     _apply_declared_names(text, merged)
     _apply_owners(text, merged)
     return list(merged.values())
+
+
+def _spellings(institution: Institution) -> set[str]:
+    return {_key(spelling) for spelling in (institution.name, *institution.aliases)}
 
 
 def _apply_owners(text: ArticleText, merged: dict[str, Institution]) -> None:
@@ -470,7 +539,16 @@ def _add_listed_products(text: ArticleText, merged: dict[str, Product], known: E
         known._add(name, name)
 
 
-_TERM = re.compile(r"最长可?分(\d{1,3})期|最长(?:期限)?(\d{1,3})个月")
+_TERM = re.compile(
+    r"最长可?分(\d{1,3})期|最长(?:期限)?(\d{1,3})个月"
+    r"|(?:terms? of up to|up to|maximum (?:term|tenor) of) (\d{1,3}) months",
+    re.IGNORECASE,
+)
+
+
+def _annual(name: str) -> bool:
+    """Whether a rate's name says it is per year (年利率, annual interest rate, APR)."""
+    return "年" in name or bool(re.search(r"\b(?:annual|annualised|annualized|APR|per annum)\b", name, re.I))
 
 
 def fill_product_terms(product: Product, metrics: list[FinancialMetric], text: str, *, main_product: bool) -> None:
@@ -478,10 +556,10 @@ def fill_product_terms(product: Product, metrics: list[FinancialMetric], text: s
     for metric in metrics:
         if metric.subject != product.name:
             continue
-        if metric.metric is MetricKind.interest_rate and metric.unit == "%" and "年" in metric.name:
+        if metric.metric is MetricKind.interest_rate and metric.unit == "%" and _annual(metric.name):
             product.annual_rate_min = metric.value
             product.annual_rate_max = metric.value_max if metric.value_max is not None else metric.value
-        elif metric.metric is MetricKind.credit_limit and metric.unit in CURRENCY_CODES:
+        elif metric.metric is MetricKind.credit_limit and metric.unit in MONEY_UNITS:
             product.credit_limit_min = metric.value if metric.value_max is not None else None
             product.credit_limit_max = metric.value_max if metric.value_max is not None else metric.value
     texts = [e.text for m in metrics if m.subject == product.name for e in m.evidence]
@@ -490,7 +568,7 @@ def fill_product_terms(product: Product, metrics: list[FinancialMetric], text: s
     for chunk in texts:
         match = _TERM.search(chunk)
         if match:
-            product.max_term_months = int(match[1] or match[2])
+            product.max_term_months = int(match[1] or match[2] or match[3])
             break
 
 
@@ -509,9 +587,13 @@ def ground_metrics(
     seen: set[tuple[object, ...]] = set()
     ordered = sorted(candidates.items(), key=lambda item: item[1].start)
     spans = [(c.start, c.end) for _, c in ordered]
+    previous: Candidate | None = None
     for number, candidate in ordered:
+        before, previous = previous, candidate
         if body[candidate.start - 1 : candidate.start] == "[" and body[candidate.end : candidate.end + 1] == "]":
             continue  # a reference mark such as [3][12], not a figure
+        if before is not None and _is_conversion(body, before, candidate):
+            continue  # RMB794.5 million (US$109.3 million): the same fact in another currency
         label = by_id.get(number)
         written = metric_from_context(body, candidate.start, candidate.end, candidate.figure.unit, figures=spans)
         if label is None and (written is None or written[1] in CHANGE_WORDS):
@@ -526,6 +608,23 @@ def ground_metrics(
     return facts
 
 
+_CONVERSION_GAP = re.compile(r"\s*[(（]\s*(?:about|approximately|approx\.|around|约)?\s*", re.IGNORECASE)
+
+
+def _is_conversion(body: str, money: Candidate, figure: Candidate) -> bool:
+    """Whether ``figure`` restates ``money`` in another currency, in parentheses right
+    after it: RMB794.5 million (US$109.3 million), 60亿元人民币（8.71亿美元）."""
+    if figure.start - money.end > 16 or (
+        "(" not in body[money.end : figure.start] and "（" not in body[money.end : figure.start]
+    ):
+        return False
+    first, second = money.figure.unit, figure.figure.unit
+    if first not in MONEY_UNITS or second not in MONEY_UNITS or first == second:
+        return False
+    gap = _CONVERSION_GAP.fullmatch(body, money.end, figure.start)
+    return gap is not None and body[figure.end : figure.end + 1] in (")", "）")
+
+
 def _metric(
     text: ArticleText,
     candidate: Candidate,
@@ -535,7 +634,11 @@ def _metric(
 ) -> FinancialMetric | None:
     body = text.text
     figure = candidate.figure
-    subject = entities.subject_at(body, candidate.start, label.subject if label else None)
+    fined = (written[0] if written else label.metric if label else None) is MetricKind.fine_amount
+    if fined:  # a fine is about whom it is imposed on, never the regulator that imposes it
+        subject = entities.target_at(body, candidate.start, label.subject if label else None)
+    else:
+        subject = entities.subject_at(body, candidate.start, label.subject if label else None)
     if written is not None and written[1] in HOLDING_WORDS:
         subject = entities.held_company(body, candidate.start) or subject
     if subject is None:
@@ -554,9 +657,16 @@ def _metric(
         assert label is not None
         metric = MetricKind.other
         name = proposed if proposed and proposed in clause else metric_name_near(body, candidate.start, candidate.end)
-    # the phrase written before the figure beats the model's reading of it
+    # the phrase written before the figure (or carried from earlier in its sentence) beats
+    # the model's reading of it; English writes it after the figure too (RMB 1.2 billion in
+    # 2023), and that one is the figure's own, read against the sentence's (the same period
+    # of 2022)
     period_text = period_carried(body, candidate.start)
-    start, end = text.period(period_text, point=metric in POINT_METRICS, position=candidate.start)
+    anchor = None
+    after = period_after(body, candidate.end)
+    if after is not None:
+        period_text, anchor = after, period_text
+    start, end = text.period(period_text, point=metric in POINT_METRICS, position=candidate.start, anchor=anchor)
     return FinancialMetric(
         subject=subject,
         metric=metric,
@@ -665,7 +775,7 @@ def rule_actions(text: ArticleText, found: list[RegulatoryAction], entities: Ent
     """Acts the wording states (罚单, 批复, 新规…落地) that ``found`` does not report."""
     body = text.text
     added: list[RegulatoryAction] = []
-    default_regulator = "监管" if "监管" in body else None  # the article's own word when it names none
+    default_regulator = next((word for word in REGULATOR_WORDS if word in body), None)  # the article's own word
     for start, end in sentences(body):
         sentence = body[start:end].strip()
         kind = regulatory_act(sentence)
@@ -675,24 +785,28 @@ def rule_actions(text: ArticleText, found: list[RegulatoryAction], entities: Ent
         end = start + len(sentence)
         if any(a.action is kind and any(e.start < end and start < e.end for e in a.evidence) for a in found):
             continue
-        regulator = entities.regulator_in(sentence, authorities=kind is ActionKind.investigation) or default_regulator
+        regulator = entities.regulator_in(sentence, authorities=kind is ActionKind.investigation) or next(
+            (name for alias, name in entities.regulator_aliases if re.search(rf"\b{re.escape(alias)}\b", sentence)),
+            default_regulator,
+        )
         industry_wide = kind in (ActionKind.new_rule, ActionKind.rule_effective)
         # only an institution the sentence names, or the article's own subject where the
         # sentence speaks of it (公司…收到罚单): an act's target is never guessed
-        named = None if industry_wide else nearest_name(body, end, entities.spellings)
-        target = entities.names.get(_key(named), named) if named else None
+        target = None if industry_wide else entities.target_named(body, end)
         if target is None and kind in _ACTS_ON_THE_SUBJECT and not _names_an_institution(sentence, entities):
             target = entities.title_subject  # a digest's 2024年收到超1300万元罚单 is about its subject
         if target is not None and regulator is not None and (target in regulator or regulator in target):
             target = None
-        money = [c for c in find_figures(sentence) if c.figure.unit in CURRENCY_CODES]
+        money = [c for c in find_figures(sentence) if c.figure.unit in MONEY_UNITS]
         action = RegulatoryAction(
             regulator=regulator,
             target=target,
             action=kind,
             summary=action_summary(sentence),
             amount=money[0].figure.value if money else None,
-            currency=money[0].figure.unit if money else None,
+            currency=_currency(body, start + money[0].start, start + money[0].end, money[0].figure.unit)
+            if money
+            else None,
             date=parse_date(first_period(sentence), text.article.published_at),
             reasons=reasons_in(sentence) if kind is ActionKind.fine else [],
             evidence=[Evidence(text=sentence, start=start, end=end)],
@@ -720,7 +834,13 @@ _ACTS_ON_THE_SUBJECT = (ActionKind.fine, ActionKind.warning, ActionKind.rectific
 
 
 def _names_an_institution(sentence: str, entities: EntityIndex) -> bool:
-    return any(spelling and spelling in sentence for spelling in entities.spellings)
+    """Whether a sentence names an institution other than those that act (regulators,
+    police, courts): the one it is about."""
+    acting = set(entities.authorities) | set(entities.regulators)
+    return any(
+        spelling and spelling in sentence and entities.names.get(_key(spelling), spelling) not in acting
+        for spelling in entities.spellings
+    )
 
 
 def _amount(text: ArticleText, raw: str | None) -> tuple[float | None, str | None]:
@@ -735,5 +855,12 @@ def _amount(text: ArticleText, raw: str | None) -> tuple[float | None, str | Non
     except FigureError:
         text.warnings.append(f"action amount unparsable, left empty: {raw!r}")
         return None, None
-    currency = figure.unit if figure.unit in CURRENCY_CODES else "CNY"
-    return figure.value, currency
+    if figure.unit not in MONEY_UNITS:
+        return figure.value, "CNY"
+    at = text.text.find(raw)
+    return figure.value, _currency(text.text, at, at + len(raw), figure.unit) if at >= 0 else figure.unit
+
+
+def _currency(text: str, start: int, end: int, unit: str | None) -> str | None:
+    """A figure's currency; a ¥ read from the article around it (CNY or JPY, else other)."""
+    return yen_currency(text, start, end) if unit == UNKNOWN_CURRENCY else unit

@@ -46,9 +46,7 @@ def _prompt_root() -> Traversable:
 @lru_cache(maxsize=4)
 def load_prompts(version: str = PROMPT_VERSION) -> PromptSet:
     folder = _prompt_root().joinpath(version)
-    texts = {
-        name: folder.joinpath(f"{name}.md").read_text(encoding="utf-8") for name in ("system", "article", *PASSES)
-    }
+    texts = {name: folder.joinpath(f"{name}.md").read_text(encoding="utf-8") for name in ("system", "article", *PASSES)}
     digest = hashlib.sha256()
     for name in sorted(texts):
         digest.update(name.encode() + b"\0" + texts[name].encode() + b"\0")

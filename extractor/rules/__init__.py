@@ -16,6 +16,7 @@ from .institutions import (
     institution_mentions,
     institution_type_from_name,
     is_generic_name,
+    parenthesised_alias,
 )
 from .metrics import metric_from_context, metric_name_near, nearest_name, unit_fits
 from .noise import is_noise, numbered_figures, real_figures
@@ -36,6 +37,7 @@ __all__ = [
     "names_regulation",
     "nearest_name",
     "numbered_figures",
+    "parenthesised_alias",
     "product_type",
     "product_type_from_name",
     "real_figures",

@@ -1,16 +1,23 @@
-"""Institutions named in the text: their types, countries, and bank names standing as words."""
+"""Institutions named in the text: their types, countries, bank names standing as words,
+and the other-script name written in parentheses after one (微众银行(WeBank))."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from ..chars import CJK_RANGE, is_cjk
 from ..lexicon import (
+    ENGLISH_LENDER_WORDS,
+    ENGLISH_NAME_SUFFIXES,
+    ENGLISH_REGULATOR_NAMES,
+    GENERIC_ENGLISH_NAME_WORDS,
     GENERIC_HEADS,
     GENERIC_INSTITUTIONS,
     GENERIC_LENDER_PREFIXES,
     GENERIC_QUALIFIERS,
+    INSTITUTION_COUNTRIES,
     INSTITUTION_TYPE_WORDS,
     INTERNET_BANKS,
     LEADING_WORDS,
@@ -40,20 +47,28 @@ _TYPES_NAMED: dict[InstitutionType, tuple[str, ...]] = {
 } | {InstitutionType.internet_bank: ("银行", "Bank")}
 
 
+# each type's Chinese endings, and its English words (found anywhere in a name, as words)
+_TYPE_WORDS = [
+    (tuple(e for e in words if not e.isascii()), tuple(e for e in words if e.isascii()), kind)
+    for words, kind in INSTITUTION_TYPE_WORDS
+]
+_ANY_LATIN = re.compile("[A-Za-z]")
+
+
 def institution_type_from_name(name: str) -> InstitutionType | None:
-    """The type a name states outright (…银行, …小贷, …法院, …银行股份有限公司); None when
-    it does not."""
+    """The type a name states outright (…银行, …小贷, …法院, … Bank, Bank of …, the SEC);
+    None when it does not."""
     if any(bank in name for bank in INTERNET_BANKS):
         return InstitutionType.internet_bank
+    latin = _ANY_LATIN.search(name) is not None
     company = name.endswith(_COMPANY_ENDINGS)
     if len(name) >= 3 and name.endswith("网") and not name.endswith("互联网") and all(map(is_cjk, name)):
         return InstitutionType.media  # a news site: 新浪网, 和讯网, 中国经济网
-    for endings, kind in INSTITUTION_TYPE_WORDS:
-        inside = (
-            kind in (InstitutionType.central_bank, InstitutionType.regulator, InstitutionType.government_agency)
-            or company
-        )
-        if any(name.endswith(e) or (e in name and inside) for e in endings):
+    for endings, words, kind in _TYPE_WORDS:
+        inside = kind in (InstitutionType.central_bank, InstitutionType.regulator, InstitutionType.government_agency)
+        if any(name.endswith(e) or ((inside or company) and e in name) for e in endings):
+            return kind
+        if latin and any(e in name and _has_word(name, e) for e in words):
             return kind
     return None
 
@@ -95,14 +110,38 @@ def is_phrase_not_name(name: str, suffix_length: int) -> bool:
     return any(c in NOT_IN_NAMES for c in prefix) or any(word in prefix for word in NOT_NAME_WORDS)
 
 
+_CHINESE_PLACES = [(place, code) for place, code in PLACES if not place.isascii()]
+_ENGLISH_PLACES = [(place, code) for place, code in PLACES if place.isascii()]
+
+
 def country_from_name(name: str) -> str | None:
-    """A place the name starts with (印度央行 → IN); a plain Chinese name is CN."""
-    for place, code in PLACES:
-        if name.startswith(place):
+    """A place the name starts with (印度央行 → IN, China Merchants Bank → CN) or ends with
+    after "of" (Reserve Bank of India → IN); a regulator's own country (CBIRC → CN); a plain
+    Chinese name is CN."""
+    if not name.isascii():
+        for place, code in _CHINESE_PLACES:
+            if name.startswith(place):
+                return code
+        return "CN" if all(map(is_cjk, name)) else None
+    for place, code in _ENGLISH_PLACES:
+        if name.startswith(place) and _has_word(name, place):
             return code
-    if name and all(map(is_cjk, name)):
-        return "CN"
+    for place, code in _ENGLISH_PLACES:
+        if name.endswith(place) and re.search(rf"\bof (?:the )?{re.escape(place)}$", name):
+            return code
+    for names, code in INSTITUTION_COUNTRIES:
+        if any(short in name and _has_word(name, short) for short in names):
+            return code
     return None
+
+
+@lru_cache(maxsize=1024)
+def _word_pattern(word: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![A-Za-z]){re.escape(word)}(?![A-Za-z])")
+
+
+def _has_word(name: str, word: str) -> bool:
+    return _word_pattern(word).search(name) is not None
 
 
 _LENDER = "|".join(LENDER_SUFFIXES)
@@ -110,10 +149,30 @@ _LENDER = "|".join(LENDER_SUFFIXES)
 _BANK_MENTION = re.compile(rf"(?:(?<=[\s,，、。；;：:“\"（(【与和及])|(?<=旗下)|^)([{CJK_RANGE}]{{2,4}}?(?:{_LENDER}))")
 _BANK_SUFFIX = re.compile(_LENDER)
 
+# English: capitalised words before a lender word (China Merchants Bank, Mashang Consumer
+# Finance, Industrial and Commercial Bank of China), "Bank of" and capitalised words (Bank
+# of Communications), or one word ending in bank (WeBank, MYbank, aiBank)
+_CAP = r"(?:[A-Z][A-Za-z'’&-]*|[a-z]+[A-Z][A-Za-z]*)"
+_EN_LENDER_WORD = "|".join(re.escape(w) for w in sorted(ENGLISH_LENDER_WORDS, key=len, reverse=True))
+_EN_SUFFIX = "|".join(re.escape(w) for w in sorted(ENGLISH_NAME_SUFFIXES, key=len, reverse=True))
+_NOT_LENDER = rf"(?!(?:{_EN_LENDER_WORD})\b)"  # a lender word ends a name: Ally Financial | and Reserve Bank
+_EN_MENTION = re.compile(
+    rf"(?<![A-Za-z&-])((?:{_NOT_LENDER}{_CAP} (?:(?:and|&) )?)*(?:{_EN_LENDER_WORD})"
+    rf"(?: of (?:the )?{_CAP}(?: {_CAP}){{0,3}})?"
+    rf"|(?:[A-Z]{{2,}}|[A-Za-z]*[a-z])[Bb]ank)"
+    rf"(?:,? (?:{_EN_SUFFIX}))*(?![A-Za-z])"
+)
+_POSSESSIVE = re.compile(r"['’]s?$")
+_LEADING_NON_NAME = frozenset({*ENGLISH_NAME_SUFFIXES, "and", "&", "of"})
+# "Financial" and "Finance" are adjectives too: Consumer Financial Protection Bureau is no lender
+_ADJECTIVE_LENDER_WORDS = ("Financial", "Consumer Finance")
+_NEXT_NAME_WORD = re.compile(rf" (?!(?:{_EN_SUFFIX})\b)[A-Z][a-z]")
+
 
 def institution_mentions(text: str) -> list[tuple[str, int, int]]:
-    """Bank, microlender and consumer-finance names standing as words (兴业银行、网商银行):
-    (name, start, end) of each first mention, generic phrases (民营银行) left out."""
+    """Bank, microlender and consumer-finance names standing as words (兴业银行、网商银行,
+    China Merchants Bank, Bank of China, WeBank): (name, start, end) of each first mention,
+    generic phrases (民营银行, the bank, state-owned banks) left out."""
     found: dict[str, tuple[str, int, int]] = {}
     for match in _bank_mentions(text):
         name, start = match.group(1), match.start(1)
@@ -125,7 +184,54 @@ def institution_mentions(text: str) -> list[tuple[str, int, int]]:
         if is_generic_name(name) or is_phrase_not_name(name, suffix):
             continue
         found[name] = (name, start, match.end(1))
+    if _LATIN_WORD.search(text):
+        english = [*_english_mentions(text), *_regulator_mentions(text)]
+        for name, start, end in sorted(english, key=lambda m: m[1]):
+            if name not in found and not any(s <= start < e for _, s, e in found.values()):
+                found[name] = (name, start, end)
     return list(found.values())
+
+
+_LATIN_WORD = re.compile("[A-Za-z]{2}")
+_LENDER_HINTS = ("ank", *ENGLISH_LENDER_WORDS)  # one is in every English lender name (str.__contains__ is fast)
+_ACRONYM_HINT = re.compile("[A-Z][A-Z]")
+_REGULATOR_HINTS = tuple({max(n.split(), key=len) for n in ENGLISH_REGULATOR_NAMES if " " in n})
+# the names alone, so that the search skips to their first letters; the word boundary
+# before a match is checked after it
+_REGULATOR = re.compile(
+    f"(?=[{''.join(sorted({n[0] for n in ENGLISH_REGULATOR_NAMES}))}])(?:"
+    + "|".join(re.escape(n) for n in sorted(ENGLISH_REGULATOR_NAMES, key=len, reverse=True))
+    + ")(?![A-Za-z])"
+)
+
+
+def _regulator_mentions(text: str) -> Iterator[tuple[str, int, int]]:
+    """English regulators and central banks where the text names them (the FCA, CBIRC)."""
+    if not (_ACRONYM_HINT.search(text) or any(hint in text for hint in _REGULATOR_HINTS)):
+        return
+    for match in _REGULATOR.finditer(text):
+        start = match.start()
+        if not (start and text[start - 1].isascii() and text[start - 1].isalpha()):
+            yield match.group(), start, match.end()
+
+
+def _english_mentions(text: str) -> Iterator[tuple[str, int, int]]:
+    if not any(hint in text for hint in _LENDER_HINTS):
+        return
+    for match in _EN_MENTION.finditer(text):
+        start, end = match.span(1)
+        if text[start:end].endswith(_ADJECTIVE_LENDER_WORDS) and _NEXT_NAME_WORD.match(text, end):
+            continue
+        words = text[start:end].split(" ")
+        while words and (words[0] in GENERIC_ENGLISH_NAME_WORDS or words[0] in _LEADING_NON_NAME):
+            start += len(words.pop(0)) + 1  # The, On Monday, Limited and
+        name = text[start:end]
+        while name and name.split(" ")[-1].rstrip(",") in ENGLISH_NAME_SUFFIXES:  # Co., Ltd.
+            name = name[: name.rfind(" ")].rstrip(",") if " " in name else ""
+        name = _POSSESSIVE.sub("", name)
+        if not name or name in ENGLISH_LENDER_WORDS or name.split(" ")[0] in ("of", "and", "&"):
+            continue  # "Bank" alone, "Financial" alone
+        yield name, start, start + len(name)
 
 
 def _bank_mentions(text: str) -> Iterator[re.Match[str]]:
@@ -179,3 +285,34 @@ def declared_names(text: str, known: tuple[str, ...] = ()) -> list[tuple[str, st
         if full and short and short != full and not short.startswith(("《", "<")):
             pairs.append((full, short))
     return pairs
+
+
+# 微众银行(WeBank), WeBank (微众银行), 蚂蚁集团（Ant Group）: the same institution in the other script
+_LATIN_ALIAS = re.compile(r"[ \u00a0]?[(（][ \u00a0]?([A-Za-z0-9][A-Za-z0-9&'’. -]{0,38}[A-Za-z.])[ \u00a0]?[)）]")
+_CODE = re.compile(r"\d+(?:\.[A-Z]{1,2})?|[A-Z]{2,6}|.*\.[A-Z]{2}")  # 6688.HK, OCFT: tickers
+_CJK_ALIAS = re.compile(rf"[ \u00a0]?[(（][ \u00a0]?([{CJK_RANGE}]{{2,20}})[ \u00a0]?[)）]")
+
+
+def parenthesised_alias(text: str, start: int, end: int) -> tuple[str, int, int] | None:
+    """The name in the other script that stands in parentheses right after the name at
+    ``text[start:end]``: (alias, start, end), or None; for an English name, its acronym
+    too (Financial Conduct Authority (FCA)). Codes (NYSE: OCFT, 6688.HK) and Chinese
+    abbreviations (以下简称“微众”) are no aliases here."""
+    name = text[start:end]
+    if not name:
+        return None
+    if name.isascii():
+        acronym = _ACRONYM.match(text, end)  # Financial Conduct Authority (FCA)
+        if acronym and acronym.group(1)[0] == name[0] and " " in name:
+            return acronym.group(1), acronym.start(1), acronym.end(1)
+    pattern = _LATIN_ALIAS if is_cjk(name[-1]) else _CJK_ALIAS if name.isascii() else None
+    match = pattern.match(text, end) if pattern else None
+    if match is None:
+        return None
+    alias = match.group(1).strip()
+    if pattern is _LATIN_ALIAS and (_CODE.fullmatch(alias) or not re.search("[A-Za-z]", alias)):
+        return None  # a ticker or a code
+    return alias, match.start(1), match.start(1) + len(alias)
+
+
+_ACRONYM = re.compile(r" ?[(（][“\"]?([A-Z][A-Za-z]{1,5})[”\"]?[)）]")
