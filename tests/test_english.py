@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from extractor import StaticBackend
 from extractor.articles import load
 from extractor.config import Config
 from extractor.endpoint import Endpoint
 from extractor.models import Article, ArticleFacts, MetricKind
 from extractor.pipeline import Extractor
-from extractor import StaticBackend
 
 from .conftest import FIXTURES, cassette_vcr
 from .test_llm_cassettes import check_contract
