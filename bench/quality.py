@@ -1,12 +1,14 @@
-"""Extraction quality on the dev gold: the pipeline vs. a one-call baseline, same model.
+"""Extraction quality on the gold sets: the pipeline vs. a one-call baseline, same model.
 
-    python bench/quality.py [--gold ../shared/gold/dev] [--write-readme]
+    python bench/quality.py [--gold DIR ...] [--skip-baseline] [--explain] [--write-readme]
 
-Runs the embedded model (or EXTRACTOR_BASE_URL) over the seed articles that have gold,
-scores both with ``extractor eval``'s scorer, prints precision/recall/F1 per fact type
-(strict and lenient) with seconds and tokens per article, and with ``--write-readme``
-replaces the quality table in bench/README.md (micro rows in README.md). Model answers are cached, so a rerun after a
-code-only change costs seconds; ``--no-cache`` measures fresh.
+Runs the embedded model (or EXTRACTOR_BASE_URL) over the articles of each gold set
+(default: ``../shared/gold/dev``, the seed articles with gold, and ``dev-corpus``, public
+corpus articles named by their gold's ``file``), scores them with ``extractor eval``'s
+scorer and prints precision/recall/F1 per fact type (strict and lenient) with seconds and
+tokens per article; ``--explain`` lists each article's extra, missed and not-strict
+facts; ``--write-readme`` replaces the quality table in the READMEs. Model answers are
+cached, so a rerun after a code-only change costs seconds; ``--no-cache`` measures fresh.
 """
 
 from __future__ import annotations
