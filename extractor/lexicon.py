@@ -1000,6 +1000,21 @@ LEADING_WORDS = (
 )
 # Endings of things the model calls institutions that are activities or systems.
 NOT_INSTITUTION_ENDINGS = (
+    # people by what they do (a person is no institution): 环卫工人, 快递员, 出租车司机
+    "员",
+    "工人",
+    "司机",
+    "辅警",
+    "交警",
+    "民警",
+    "农户",
+    "农民",
+    "居民",
+    "市民",
+    "人员",
+    "人士",
+    "劳动者",
+    "消费者",
     "检查",
     "活动",
     "工作",

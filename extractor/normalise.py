@@ -64,6 +64,7 @@ from .rules import (
     institution_mentions,
     institution_type_from_name,
     is_generic_name,
+    is_named_as_a_product,
     is_not_a_product,
     listed_products,
     metric_from_context,
@@ -488,6 +489,9 @@ def ground_products(text: ArticleText, drafts: Iterable[ProductDraft], entities:
             continue
         if is_not_a_product(name, text.text):
             text.warnings.append(f"product dropped, a kind of offering or a company, not a named product: {name!r}")
+            continue
+        if product_type(name, draft.type) is ProductType.other and not is_named_as_a_product(name, text.text):
+            text.warnings.append(f"product dropped, nothing in the article names it as a product: {name!r}")
             continue
         evidence = text.entity_evidence("product", name)
         if evidence is None:

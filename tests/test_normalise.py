@@ -472,3 +472,27 @@ def test_an_owner_before_qixia_is_the_parent() -> None:
     ]
     parents = {i.name: i.parent for i in ground_institutions(n, drafts)}
     assert parents == {"蚂蚁金服": None, "网商银行": "蚂蚁金服", "腾讯": None, "财付通": "腾讯"}
+
+
+@pytest.mark.parametrize("name", ["环卫工人", "快递员", "出租车司机", "交警辅警", "消费者"])
+def test_people_by_what_they_do_are_no_institutions(name: str) -> None:
+    from extractor.rules import is_generic_name
+
+    assert is_generic_name(name)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "named"),
+    [
+        ("伦敦时间", "伦敦时间10月29日", False),
+        ("沪伦通", "开展沪伦通业务", True),  # …通 names an offering
+        ("中国香港", "在中国香港上市", False),
+        ("微众企业+", "主要产品包括“微众企业+”", True),
+        ("微粒贷", "微粒贷额度", True),
+        ("余额宝", "余额宝收益", True),
+    ],
+)
+def test_a_product_needs_a_name_that_says_so_or_quotes(name: str, text: str, named: bool) -> None:
+    from extractor.rules import is_named_as_a_product
+
+    assert is_named_as_a_product(name, text) is named

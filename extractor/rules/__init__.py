@@ -20,7 +20,7 @@ from .institutions import (
 )
 from .metrics import metric_from_context, metric_name_near, nearest_name, unit_fits
 from .noise import is_noise, numbered_figures, real_figures
-from .products import is_not_a_product, listed_products, product_type, product_type_from_name
+from .products import is_named_as_a_product, is_not_a_product, listed_products, product_type, product_type_from_name
 
 __all__ = [
     "checked_type",
@@ -30,6 +30,7 @@ __all__ = [
     "institution_type_from_name",
     "is_generic_name",
     "is_noise",
+    "is_named_as_a_product",
     "is_not_a_product",
     "listed_products",
     "metric_from_context",

@@ -18,6 +18,15 @@ def is_not_a_product(name: str, text: str) -> bool:
     return name.endswith(GENERIC_PRODUCTS) and not quoted
 
 
+def is_named_as_a_product(name: str, text: str) -> bool:
+    """Whether the article names ``name`` as an offering: its name says what it is (…贷,
+    花呗, …理财, …宝), or the article sets it off as a name (“微众企业+”). A place, a time
+    or a program the model lists (伦敦时间, 中国香港, 沪伦通) is neither."""
+    if product_type_from_name(name) is not None or name.endswith(("宝", "通", "付", "卡", "险")):
+        return True
+    return any(f"{open_}{name}{close}" in text for open_, close in (("“", "”"), ('"', '"'), ("「", "」"), ("《", "》")))
+
+
 def product_type(name: str, proposed: ProductType) -> ProductType:
     """A product's type: what its name states outright (…车贷, 花呗); else the model's
     type; else, for a name that only ends in 贷, a consumer loan. 贷 alone says a loan,
