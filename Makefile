@@ -56,10 +56,10 @@ lint: setup
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 
-# Re-record every cassette from the embedded model (needs the local extra; ~16 minutes on 2 cores).
+# Re-record every cassette: the embedded model (seed, re-ask, English) and llama-cpp-python's stock server (the modes); needs the local extra.
 record: setup-local
 	rm -f tests/cassettes/*.yaml
-	EXTRACTOR_RECORD=1 EXTRACTOR_RECORD_CACHE_DIR=$${EXTRACTOR_CACHE_DIR:-$$HOME/.cache/extractor}/results $(PY) -m pytest -q -p no:randomly tests/test_llm_cassettes.py tests/test_cli.py tests/test_modes.py
+	EXTRACTOR_RECORD=1 EXTRACTOR_RECORD_CACHE_DIR=$${EXTRACTOR_CACHE_DIR:-$$HOME/.cache/extractor}/results $(PY) -m pytest -q -p no:randomly tests/test_llm_cassettes.py tests/test_cli.py tests/test_modes.py tests/test_english.py
 
 bench: setup
 	$(PY) bench/performance.py

@@ -23,15 +23,27 @@ fastest run counts. Prints seconds per article, tokens, generated tokens/s of th
 llama.cpp's own decode speed from the server's timing lines, the server's peak memory,
 the speed-up over the plain row, and whether the facts equal the plain row's.
 About 6 minutes per repeat on 2 cores.
+
+    python bench/embedded_speed.py --layout-against CHECKOUT [--repeat 2] [--write-readme]
+
+compares prompt layouts instead: the four dev-gold seed articles, fresh, through
+another checkout (today's ``main``, with its own ``.venv`` made by ``make setup-local``)
+and through this tree, interleaved, each with its own code (``layout_probe.py``).
+Prints what llama.cpp evaluated after its prefix-cache hit against the article's own
+tokens, prompt and generation seconds (llama.cpp's timing lines), seconds per article,
+and the dev and dev-corpus F1 of both (``quality.py`` run on each checkout's code).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import re
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -103,14 +115,103 @@ async def one_run(
     }
 
 
+DEV_ARTICLES = "3,4,6,10"  # the seed articles with dev gold
+
+
+def _python(checkout: Path) -> str:
+    python = checkout / ".venv" / "bin" / "python"
+    if not python.exists():
+        raise SystemExit(f"{checkout} has no .venv: run  make setup-local  there first")
+    return str(python)
+
+
+def probe(checkout: Path, work: Path) -> list[dict[str, Any]]:
+    out = work / f"probe-{checkout.name}-{time.monotonic_ns()}.json"
+    subprocess.run(
+        [
+            _python(checkout),
+            str(ROOT / "bench" / "layout_probe.py"),
+            "--root",
+            str(checkout),
+            "--articles",
+            DEV_ARTICLES,
+            "--out",
+            str(out),
+        ],
+        check=True,
+    )
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def quality(checkout: Path, work: Path) -> dict[str, dict[str, Any]]:
+    """Lenient and strict micro scores per gold set, by this tree's quality.py on the
+    checkout's code (answers from the cache where the checkout asked the same before)."""
+    out = work / f"quality-{checkout.name}.json"
+    subprocess.run(
+        [_python(checkout), str(ROOT / "bench" / "quality.py"), "--skip-baseline", "--json", str(out)],
+        check=True,
+        env={**os.environ, "QUALITY_ROOT": str(checkout)},
+        stdout=subprocess.DEVNULL,
+    )
+    return {row["gold"]: row["scores"] for row in json.loads(out.read_text(encoding="utf-8"))}
+
+
+def compare_layouts(baseline: Path, repeat: int, write: bool) -> None:
+    checkouts = [("today's main", baseline.resolve()), ("this tree", ROOT)]
+    work = Path(tempfile.mkdtemp(prefix="layout-"))
+    best: dict[str, list[dict[str, Any]]] = {}
+    for _ in range(repeat):
+        for name, checkout in checkouts:
+            rows = probe(checkout, work)
+            if name not in best or sum(r["seconds"] for r in rows) < sum(r["seconds"] for r in best[name]):
+                best[name] = rows
+    scores = {name: quality(checkout, work) for name, checkout in checkouts}
+    lines = [
+        f"Embedded model, {os.cpu_count()} cores, the {len(DEV_ARTICLES.split(','))} dev-gold seed articles in one "
+        f"batch, fresh (no cache), fastest of {repeat} interleaved runs; F1 on dev and dev-corpus. "
+        "Printed by `python bench/embedded_speed.py --layout-against …`.",
+        "",
+        "| layout | s/article | vs. main | prompt tokens sent | evaluated | article tokens | evaluated − article, worst after the first | prompt s | generation s | generated tokens | dev F1 lenient / strict | dev-corpus F1 lenient / strict |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    main_seconds = sum(r["seconds"] for r in best["today's main"]) / len(best["today's main"])
+    for name, _ in checkouts:
+        rows = best[name]
+        n = len(rows)
+        seconds = sum(r["seconds"] for r in rows) / n
+        over = max(r["prompt_tokens_evaluated"] - r["article_tokens"] for r in rows[1:])
+        f1 = {
+            gold: f"{s['lenient']['micro']['f1']:.2f} / {s['strict']['micro']['f1']:.2f}"
+            for gold, s in scores[name].items()
+        }
+        lines.append(
+            f"| {name} | {seconds:.0f} | {seconds / main_seconds:.2f}× | {sum(r['prompt_tokens_sent'] for r in rows) / n:.0f} "
+            f"| {sum(r['prompt_tokens_evaluated'] for r in rows) / n:.0f} | {sum(r['article_tokens'] for r in rows) / n:.0f} "
+            f"| {over} | {sum(r['prompt_ms'] for r in rows) / n / 1000:.1f} | {sum(r['eval_ms'] for r in rows) / n / 1000:.1f} "
+            f"| {sum(r['completion_tokens'] for r in rows) / n:.0f} | {f1.get('dev', '')} | {f1.get('dev-corpus', '')} |"
+        )
+    lines.append(
+        "\nPer article (tokens, this tree, evaluated vs. article): "
+        + ", ".join(
+            f"#{r['article']} {r['prompt_tokens_evaluated']} vs. {r['article_tokens']}" for r in best["this tree"]
+        )
+        + ". Targets: evaluated ≤ article + 300 after the first article; s/article ≤ 0.5× main; F1 not lower."
+    )
+    report("embedded-layout", "\n".join(lines), write=write)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--layout-against", type=Path, help="a checkout of today's main: compare prompt layouts")
     parser.add_argument("--article", type=int, default=4, help="seed article number, 1-10")
     parser.add_argument("--draft-tokens", type=int, default=4)
     parser.add_argument("--plain-lib", type=Path, help="llama_cpp/lib folder of the plain (portable) build")
     parser.add_argument("--repeat", type=int, default=2, help="runs per configuration; the fastest counts")
     parser.add_argument("--write-readme", action="store_true")
     args = parser.parse_args()
+    if args.layout_against:
+        compare_layouts(args.layout_against, args.repeat, args.write_readme)
+        return
     article = SEED[args.article - 1]
     plain_lib = args.plain_lib.resolve() if args.plain_lib else None
     ours = {"stock": False, "draft_tokens": 0, "grammar_first": False}

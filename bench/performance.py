@@ -38,12 +38,12 @@ from extractor.drafts import ActionsDraft, ArticleDrafts, EntitiesDraft, MetricL
 from extractor.llm import Endpoint
 from extractor.models import Article
 from extractor.normalise import normalise
-from extractor.numbers import find_figures
 from extractor.pipeline import (
     Extractor,
     marked_text,
 )
 from extractor.prompting import build_messages, load_prompts
+from extractor.rules import numbered_figures
 from extractor.testing import StubEndpoint
 from tests.support.recorded import answer_from_recordings, recorded_content, seed_variations
 
@@ -73,7 +73,7 @@ PASS_MODELS = {"entities": EntitiesDraft, "metrics": MetricLabels, "actions": Ac
 def pipeline_requests(article: Article) -> list[tuple[type, list[dict[str, str]]]]:
     """The messages extract() sends for a one-piece article, built with the same helpers."""
     prompts = load_prompts()
-    candidates = dict(enumerate(find_figures(article.text), start=1))
+    candidates = numbered_figures(article.text)
     shown = marked_text(article.text, Chunk(0, len(article.text)), candidates)
     requests = []
     for task, model in PASS_MODELS.items():
@@ -143,7 +143,7 @@ def grounding_ms(rounds: int = 1000, block: int = 25, warmup_s: float = 5.0) -> 
     warm_until = time.perf_counter() + warmup_s
     while len(times) < rounds:
         began = time.perf_counter()
-        candidates = dict(enumerate(find_figures(article.text), start=1))
+        candidates = numbered_figures(article.text)
         normalise(
             article,
             ArticleDrafts(candidates, entities.institutions, entities.products, labels.metrics, actions.actions),

@@ -1,12 +1,14 @@
-"""Extraction quality on the dev gold: the pipeline vs. a one-call baseline, same model.
+"""Extraction quality on the gold sets: the pipeline vs. a one-call baseline, same model.
 
-    python bench/quality.py [--gold ../shared/gold/dev] [--write-readme]
+    python bench/quality.py [--gold DIR ...] [--skip-baseline] [--explain] [--write-readme]
 
-Runs the embedded model (or EXTRACTOR_BASE_URL) over the seed articles that have gold,
-scores both with ``extractor eval``'s scorer, prints precision/recall/F1 per fact type
-(strict and lenient) with seconds and tokens per article, and with ``--write-readme``
-replaces the quality table in bench/README.md (micro rows in README.md). Model answers are cached, so a rerun after a
-code-only change costs seconds; ``--no-cache`` measures fresh.
+Runs the embedded model (or EXTRACTOR_BASE_URL) over the articles of each gold set
+(default: ``../shared/gold/dev``, the seed articles with gold, and ``dev-corpus``, public
+corpus articles named by their gold's ``file``), scores them with ``extractor eval``'s
+scorer and prints precision/recall/F1 per fact type (strict and lenient) with seconds and
+tokens per article; ``--explain`` lists each article's extra, missed and not-strict
+facts; ``--write-readme`` replaces the quality table in the READMEs. Model answers are
+cached, so a rerun after a code-only change costs seconds; ``--no-cache`` measures fresh.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from bench.readme_table import report
 from extractor import ExtractionError
 from extractor.articles import load
 from extractor.config import Config, cache_root
-from extractor.evaluate import FACT_TYPES, evaluate
+from extractor.evaluate import FACT_TYPES, evaluate, unmatched
 from extractor.llm import ModelCaller
 from extractor.models import (
     Article,
@@ -198,6 +200,42 @@ async def run_baseline(
     return predictions, {"s_per_article": seconds / n, "tokens_per_article": tokens / n}
 
 
+def _line(kind: str, fact: dict[str, Any]) -> str:
+    if kind == "metrics":
+        return (
+            f"{fact.get('subject')} | {fact.get('metric')} {fact.get('name')!r} | {fact.get('raw')} = {fact.get('value')}"
+            f" {fact.get('unit')} | {fact.get('period_start')}..{fact.get('period_end')}"
+        )
+    if kind == "regulatory_actions":
+        return f"{fact.get('action')} | {fact.get('regulator')} -> {fact.get('target')} | {fact.get('date')}"
+    if kind == "products":
+        return f"{fact.get('name')} | {fact.get('type')} | by {fact.get('provider')}"
+    return f"{fact.get('name')} {fact.get('aliases') or ''} | {fact.get('type')} | parent {fact.get('parent')}"
+
+
+def explain(golds: list[dict[str, Any]], predictions: list[dict[str, Any]]) -> str:
+    """Per article: what was extracted that no gold fact matches (+), what gold facts
+    were missed (-), leniently; and (~) what matched leniently but not strictly."""
+    by_title = {_fold(p["article"].get("title")): p for p in predictions}
+    out = []
+    for gold in golds:
+        title = gold["article"].get("title") or ""
+        pred = by_title.get(_fold(title), {})
+        out.append(f"## {gold.get('file') or title[:40]}")
+        lenient = unmatched(pred, gold, strict=False)
+        strict = unmatched(pred, gold, strict=True)
+        for kind in FACT_TYPES:
+            extra, missed = lenient[kind]
+            for fact in extra:
+                out.append(f"  + {kind[:4]} {_line(kind, fact)}")
+            for fact in missed:
+                out.append(f"  - {kind[:4]} {_line(kind, fact)}")
+            for fact in strict[kind][1]:
+                if fact not in missed:
+                    out.append(f"  ~ {kind[:4]} {_line(kind, fact)}")
+    return "\n".join(out)
+
+
 def table(rows: list[tuple[str, str, int, dict[str, Any], dict[str, float]]], model: str) -> str:
     lines = [
         f"Model `{model}`, 2 cores. Printed by `python bench/quality.py`.",
@@ -253,6 +291,7 @@ def main() -> None:
     )
     parser.add_argument("--save", type=Path, help="write the pipeline's predictions here (JSONL, every gold set)")
     parser.add_argument("--json", dest="as_json", type=Path, help="write every score here as JSON")
+    parser.add_argument("--explain", action="store_true", help="print each article's extra, missed and not-strict facts")
     parser.add_argument(
         "--from",
         dest="source",
@@ -277,6 +316,8 @@ def main() -> None:
         saved_predictions += predictions
         model = predictions[0]["meta"]["model"] if predictions else model
         rows.append((gold_dir.name, "pipeline", len(articles), evaluate(golds, predictions), cost))
+        if args.explain:
+            print(explain(golds, predictions))
         if not args.skip_baseline:
             base_predictions, base_cost = _baseline(args, config, gold_dir.name, articles)
             rows.append((gold_dir.name, f"baseline ({args.baseline_mode})", len(articles), evaluate(golds, base_predictions), base_cost))

@@ -158,7 +158,7 @@ def _from_record(record: object) -> Article:
         title=record.get("title") if isinstance(record.get("title"), str) else None,
         source=record.get("source") if isinstance(record.get("source"), str) else None,
         published_at=str(published) if published else None,
-        language=str(record["language"]) if record.get("language") in ("zh", "en") else "zh",
+        language=str(record["language"]) if record.get("language") in ("zh", "en") else "",  # as_article detects it
         text=body,
     )
 

@@ -7,7 +7,9 @@ to their plain ones (NFKC), then case folded.
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from functools import lru_cache
 
 # The CJK Unified Ideographs block, as a regular-expression character range.
 CJK_RANGE = "\u4e00-\u9fff"
@@ -26,3 +28,13 @@ def is_cjk(char: str) -> bool:
 def count_cjk(text: str) -> int:
     """How many of the characters are Chinese."""
     return sum(map(is_cjk, text))
+
+
+_LATIN = re.compile("[A-Za-z]")
+
+
+@lru_cache(maxsize=64)
+def has_latin(text: str) -> bool:
+    """Whether ``text`` has a Latin letter, once per text: where it has none, nothing
+    English needs looking for (a str caches its hash, so a lookup costs next to nothing)."""
+    return _LATIN.search(text) is not None

@@ -22,8 +22,15 @@ def _last_boundary(window: str, marks: tuple[str, ...]) -> int:
     return max((window.rfind(m) + len(m) for m in marks if m in window), default=0)
 
 
-# paragraphs, lines, sentences, digest bullets, then words and clauses
-_BOUNDARIES: tuple[tuple[str, ...], ...] = (("\n\n",), ("\n",), tuple(SENTENCE_STOPS), (BULLET,), (" ", "，", ","))
+# paragraphs, lines, sentences, digest bullets, English sentences, then words and clauses
+_BOUNDARIES: tuple[tuple[str, ...], ...] = (
+    ("\n\n",),
+    ("\n",),
+    tuple(SENTENCE_STOPS),
+    (BULLET,),
+    (". ",),
+    (" ", "，", ","),
+)
 
 
 def _cut_point(text: str, lo: int, hi: int) -> int:
@@ -56,6 +63,9 @@ def split_text(text: str, *, max_chars: int, overlap: int = 0) -> list[Chunk]:
         if overlap:
             # begin the overlap at a sentence start when one is near
             back = text.rfind("。", next_start, end)
-            next_start = back + 1 if back >= 0 else next_start
+            if back >= 0:
+                next_start = back + 1
+            elif (stop := text.rfind(". ", next_start, end)) >= 0:  # English: after the full stop and its space
+                next_start = stop + 2
         start = max(next_start, start + 1)
     return chunks

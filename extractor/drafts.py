@@ -1,7 +1,10 @@
 """What the model is asked to fill: names, labels and verbatim quotes, never numbers.
 
-Each pass has its own small schema so that a 1.5B model sees only what it needs;
-code turns drafts into contract facts (``normalise.py``).
+Each pass has its own small schema so that a 1.5B model sees only what it needs, and
+writes only what code cannot find itself: an entity is grounded where the article names
+it, a figure's period is read from the words before it, an action's summary is its
+sentence. Generated tokens are the dear ones on a CPU. Code turns drafts into contract
+facts (``normalise.py``).
 """
 
 from __future__ import annotations
@@ -60,7 +63,6 @@ class InstitutionDraft(Draft):
     type: InstitutionType
     country: str | None = Field(default=None, description="ISO code such as CN, IN, US")
     parent: str | None = Field(default=None, description="owner named in the article")
-    quote: str = Field(description="a short phrase copied verbatim from the article that names it")
 
 
 class ProductDraft(Draft):
@@ -69,7 +71,6 @@ class ProductDraft(Draft):
     type: ProductType
     launched: str | None = Field(default=None, description="launch time as written, e.g. 2015年")
     features: list[str] = Field(default_factory=list, description="short phrases copied from the article")
-    quote: str = Field(description="a short phrase copied verbatim from the article that names it")
 
 
 class EntitiesDraft(Answer):
@@ -82,7 +83,6 @@ class MetricLabel(Draft):
     subject: str = Field(description="the institution or product the figure is about")
     metric: MetricKind
     name: str = Field(description="the metric as the article names it, e.g. 不良贷款率")
-    period: str | None = Field(default=None, description="the period as written, e.g. 2025年上半年")
 
     @field_validator("id")
     @classmethod
@@ -101,7 +101,6 @@ class ActionDraft(Draft):
     regulator: str | None = Field(default=None, description="who acts, or the article's word such as 监管")
     target: str | None = Field(default=None, description="institution acted on; null for an industry-wide rule")
     action: ActionKind
-    summary: str = Field(description="one line in the article's language")
     amount: str | None = Field(default=None, description="money involved, copied as written, e.g. 超1300万元")
     date: str | None = Field(default=None, description="when, as written, e.g. 2025年10月")
     reasons: list[str] = Field(default_factory=list, description="violations or grounds cited")

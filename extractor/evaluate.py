@@ -79,26 +79,37 @@ def _match(kind: str, strict: bool) -> Callable[[Fact, Fact], bool]:
     return action
 
 
-def score_article(pred: dict[str, Any], gold: dict[str, Any], *, strict: bool) -> dict[str, dict[str, int]]:
-    """tp/fp/fn per fact type for one article (greedy one-to-one matching)."""
-    counts: dict[str, dict[str, int]] = {}
+def unmatched(pred: dict[str, Any], gold: dict[str, Any], *, strict: bool) -> dict[str, tuple[list[Fact], list[Fact]]]:
+    """Per fact type: the predictions no gold fact matched (false positives) and the
+    required gold facts no prediction matched (misses), by greedy one-to-one matching."""
+    found: dict[str, tuple[list[Fact], list[Fact]]] = {}
     for kind in FACT_TYPES:
         same = _match(kind, strict)
         gold_facts = list(gold.get(kind) or [])
         required = [g for g in gold_facts if not str(g.get("note", "")).startswith("OPTIONAL")]
         optional = [g for g in gold_facts if str(g.get("note", "")).startswith("OPTIONAL")]
-        unmatched = list(pred.get(kind) or [])
-        tp = 0
+        left = list(pred.get(kind) or [])
+        missed = []
         for g in required:
-            hit = next((p for p in unmatched if same(p, g)), None)
-            if hit is not None:
-                unmatched.remove(hit)
-                tp += 1
+            hit = next((p for p in left if same(p, g)), None)
+            if hit is None:
+                missed.append(g)
+            else:
+                left.remove(hit)
         for g in optional:
-            hit = next((p for p in unmatched if same(p, g)), None)
+            hit = next((p for p in left if same(p, g)), None)
             if hit is not None:
-                unmatched.remove(hit)
-        counts[kind] = {"tp": tp, "fp": len(unmatched), "fn": len(required) - tp}
+                left.remove(hit)
+        found[kind] = (left, missed)
+    return found
+
+
+def score_article(pred: dict[str, Any], gold: dict[str, Any], *, strict: bool) -> dict[str, dict[str, int]]:
+    """tp/fp/fn per fact type for one article (greedy one-to-one matching)."""
+    counts: dict[str, dict[str, int]] = {}
+    for kind, (extra, missed) in unmatched(pred, gold, strict=strict).items():
+        required = sum(1 for g in gold.get(kind) or [] if not str(g.get("note", "")).startswith("OPTIONAL"))
+        counts[kind] = {"tp": required - len(missed), "fp": len(extra), "fn": len(missed)}
     return counts
 
 

@@ -11,10 +11,11 @@ that can work:
     entities     = entities.with_products(products)                # products can be subjects too
     metrics      = ground_metrics(text, drafts.labels, drafts.candidates, entities)
     actions      = ground_actions(text, drafts.actions, entities)
-    actions     += rule_actions(text, actions, entities)
+    actions     += rule_actions(text, actions, entities)                # acts the wording states
+    actions      = with_parties(text, actions)                     # who acts or who is acted on
 
 A draft whose quote cannot be found, or whose subject the article never names, is
-dropped and named in ``warnings``.
+dropped and named in ``warnings``; so is an action that names no party.
 """
 
 from __future__ import annotations
@@ -24,10 +25,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ._exceptions import FigureError
-from .chars import fold
+from .chars import count_cjk, fold
 from .drafts import ActionDraft, ArticleDrafts, InstitutionDraft, MetricLabel, ProductDraft
 from .grounding import Grounder
-from .lexicon import CURRENCY_CODES, GENERIC_INSTITUTIONS, MONEY_METRICS, POINT_METRICS, RATIO_METRICS, SELF_WORDS
+from .lexicon import (
+    CHANGE_WORDS,
+    GENERIC_INSTITUTIONS,
+    HOLDING_WORDS,
+    MONEY_METRICS,
+    MONEY_UNITS,
+    POINT_METRICS,
+    RATIO_METRICS,
+    REGULATOR_WORDS,
+    SELF_WORDS,
+    SELF_WORDS_ENGLISH,
+    UNKNOWN_CURRENCY,
+)
 from .models import (
     ActionKind,
     Article,
@@ -41,24 +54,30 @@ from .models import (
     Qualifier,
     RegulatoryAction,
 )
-from .numbers import Candidate, find_figures, parse_figure
-from .periods import Period, first_period, parse_date, parse_period, period_before
+from .numbers import Candidate, find_figures, parse_figure, yen_currency
+from .periods import Period, first_period, parse_date, parse_period, period_after, period_carried
 from .prompting import strip_marks
 from .rules import (
+    checked_type,
     country_from_name,
+    declared_names,
     institution_mentions,
     institution_type_from_name,
+    is_generic_name,
+    is_named_as_a_product,
+    is_not_a_product,
     listed_products,
     metric_from_context,
     metric_name_near,
     names_regulation,
     nearest_name,
+    parenthesised_alias,
+    product_type,
     product_type_from_name,
     reasons_in,
     regulatory_act,
-    unit_fits,
 )
-from .segmentation import sentence_start, sentences
+from .segmentation import sentence_end, sentence_start, sentences
 
 
 @dataclass
@@ -86,11 +105,32 @@ def normalise(article: Article, drafts: ArticleDrafts) -> NormalisedFacts:
         fill_product_terms(product, metrics, article.text, main_product=len(products) == 1)
     actions = ground_actions(text, drafts.actions, entities)
     actions += rule_actions(text, actions, entities)
+    actions = with_parties(text, actions)
     return NormalisedFacts(institutions, metrics, actions, products, text.warnings)
+
+
+def with_parties(text: ArticleText, actions: list[RegulatoryAction]) -> list[RegulatoryAction]:
+    """The actions that name who acts or who is acted on: one that names neither tells a
+    reader nothing they could follow up (a sentence's 罚款 in general)."""
+    kept = []
+    for action in actions:
+        if action.regulator or action.target:
+            kept.append(action)
+        else:
+            text.warnings.append(f"regulatory action dropped, it names no regulator and no target: {action.summary!r}")
+    return kept
 
 
 def _key(name: str) -> str:
     return fold(name).replace(" ", "")
+
+
+def _first_named_after(text: str, position: int, names: Iterable[str]) -> str | None:
+    """The entity named first after ``position`` in its sentence: a penalty of Rs 1 crore on
+    the State Bank of India."""
+    end = sentence_end(text, position)
+    found = [(at, -len(name), name) for name in names if name and (at := text.find(name, position, end)) >= 0]
+    return min(found)[2] if found else None
 
 
 class ArticleText:
@@ -104,7 +144,7 @@ class ArticleText:
         self.warnings: list[str] = []
         self._text_key = _key(self.text)
         self._title_key = _key(article.title or "")
-        self._periods: dict[tuple[str | None, bool], Period] = {}
+        self._periods: dict[tuple[str | None, bool, str | None], Period] = {}
 
     def mentions(self, name: str) -> bool:
         """Whether the body or the title names ``name`` (folded: width, case, spaces)."""
@@ -123,22 +163,46 @@ class ArticleText:
                 return self.grounder.sentence_around(found.start, found.end)
         return None
 
-    def entity_evidence(self, kind: str, name: str, quote: str) -> Evidence | None:
-        """Where the article names an entity; None (and a warning) when it never does."""
+    def entity_evidence(self, kind: str, name: str) -> Evidence | None:
+        """The sentence where the article first names an entity; None (and a warning)
+        when it never does."""
         if not name or not self.mentions(name):
             self.warnings.append(f"{kind} dropped, not named in the article: {name!r}")
             return None
-        evidence = self.ground(quote, fallback=name)
+        evidence = self.ground(None, fallback=name)
+        if evidence is None and _key(name) in self._title_key:
+            evidence = self.title_reference()
         if evidence is None:
-            self.warnings.append(f"{kind} dropped, quote not found: {name!r}: {quote!r}")
+            self.warnings.append(f"{kind} dropped, its name is not found as written: {name!r}")
         return evidence
 
-    def period(self, phrase: str | None, *, point: bool) -> Period:
-        """parse_period, once per phrase in this article (its figures share a few)."""
-        key = (phrase, point)
+    def title_reference(self) -> Evidence | None:
+        """For an entity the title names and the body does not: the first sentence that
+        refers to it (公司, 该行, the lender …), which is where the body speaks of it."""
+        lowered = self.text.lower()
+        found = [(at, len(word)) for word in SELF_WORDS if (at := self.text.find(word)) >= 0]
+        found += [(at, len(word)) for word in SELF_WORDS_ENGLISH if (at := lowered.find(word.lower())) >= 0]
+        if not found:
+            return None
+        at, length = min(found)
+        return self.grounder.sentence_around(at, at + length)
+
+    def period(
+        self, phrase: str | None, *, point: bool, position: int | None = None, anchor: str | None = None
+    ) -> Period:
+        """parse_period, once per phrase in this article (its figures share a few). A
+        Chinese phrase without its year (上半年, 年末) that the publication date cannot
+        anchor takes the year the article last wrote before ``position`` (2021年上半年…上半年)."""
+        key = (phrase, point, anchor)
         if key not in self._periods:
-            self._periods[key] = parse_period(phrase, self.article.published_at, point=point)
-        return self._periods[key]
+            self._periods[key] = parse_period(phrase, self.article.published_at, point=point, anchor=anchor)
+        found = self._periods[key]
+        if found != (None, None) or not phrase or position is None or _YEAR.search(phrase) or not count_cjk(phrase):
+            return found
+        years = _YEAR.findall(self.text, max(0, position - 600), position)
+        if not years:
+            return found
+        return self.period(f"{years[-1]}年{phrase}", point=point, anchor=anchor)
 
 
 @dataclass
@@ -150,7 +214,10 @@ class EntityIndex:
     spellings: list[str] = field(default_factory=list)  # as written, one per entity spelling
     institution_names: frozenset[str] = frozenset()
     regulators: tuple[str, ...] = ()
+    regulator_aliases: tuple[tuple[str, str], ...] = ()  # (FCA, Financial Conduct Authority): English ones
     title_subject: str | None = None  # the institution the title names
+    authorities: tuple[str, ...] = ()  # regulators, and the police, prosecutors and courts that act too
+    media: frozenset[str] = frozenset()  # outlets that report: never what a figure is about
 
     @classmethod
     def of_institutions(cls, institutions: Iterable[Institution], title: str | None) -> EntityIndex:
@@ -160,7 +227,15 @@ class EntityIndex:
             regulators=tuple(
                 i.name for i in institutions if i.type in (InstitutionType.regulator, InstitutionType.central_bank)
             ),
+            regulator_aliases=tuple(
+                (alias, i.name)
+                for i in institutions
+                if i.type in (InstitutionType.regulator, InstitutionType.central_bank) and i.name.isascii()
+                for alias in i.aliases
+            ),
             title_subject=next((i.name for i in institutions if i.name in (title or "")), None),
+            authorities=tuple(i.name for i in institutions if i.type in _AUTHORITY_TYPES),
+            media=frozenset(i.name for i in institutions if i.type is InstitutionType.media),
         )
         for institution in institutions:
             for spelling in (institution.name, *institution.aliases):
@@ -170,7 +245,14 @@ class EntityIndex:
     def with_products(self, products: Iterable[Product]) -> EntityIndex:
         """This index and the products' names: a figure can be about a product."""
         index = EntityIndex(
-            dict(self.names), list(self.spellings), self.institution_names, self.regulators, self.title_subject
+            dict(self.names),
+            list(self.spellings),
+            self.institution_names,
+            self.regulators,
+            self.regulator_aliases,
+            self.title_subject,
+            self.authorities,
+            self.media,
         )
         for product in products:
             index._add(product.name, product.name)
@@ -185,20 +267,70 @@ class EntityIndex:
         if not name:
             return None
         name = strip_marks(name).strip()
-        if name in SELF_WORDS and self.title_subject:
+        if (name in SELF_WORDS or fold(name) in SELF_WORDS_ENGLISH) and self.title_subject:
             return self.title_subject
         return self.names.get(_key(name), name)
 
     def subject_at(self, text: str, position: int, proposed: str | None = None) -> str | None:
         """Who a figure is about: the entity named nearest before it in its sentence;
         else the model's choice when it is a known entity; else the article's main one."""
-        near = nearest_name(text, position, self.spellings)
+        near = nearest_name(text, position, self.subject_spellings())
         if near is not None:
             return self.names.get(_key(near), near)
         subject = self.canonical(proposed)
         if subject and _key(subject) in self.names:
             return self.names[_key(subject)]
         return self.title_subject or self.main_entity(text)
+
+    def held_company(self, text: str, position: int) -> str | None:
+        """Whose shares a shareholding figure is about: not the holder named right before
+        持股 (交通银行持股比例9.01%, 腾讯持股约30%), but the other entity its sentence names
+        (微众银行作为腾讯持股约30%的互联网银行), else the article's subject."""
+        lo = sentence_start(text, position, window=400)
+        at = text.rfind("持股", lo, position)
+        if at < 0:
+            return None
+        holder = next((self.names.get(_key(s), s) for s in self.spellings if s and text.endswith(s, lo, at)), None)
+        named = sorted(
+            (found, self.names.get(_key(s), s))
+            for s in self.subject_spellings()
+            if s and (found := text.find(s, lo, position)) >= 0
+        )
+        others = [name for _, name in named if name != holder]
+        if others:
+            return others[0]
+        return self.title_subject if self.title_subject != holder else None
+
+    def subject_spellings(self) -> list[str]:
+        """The spellings of what a figure can be about: every entity but the media."""
+        if not self.media:
+            return self.spellings
+        return [s for s in self.spellings if self.names.get(_key(s), s) not in self.media]
+
+    def target_named(self, text: str, position: int) -> str | None:
+        """The institution a sentence names as an act's target: the nearest named before
+        ``position`` (or right after it: a penalty of Rs 1 crore on the State Bank of India),
+        a regulator never; None when it names none."""
+        acting = set(self.regulators)
+        others = [s for s in self.spellings if self.names.get(_key(s), s) not in acting]
+        near = nearest_name(text, position, others) or _first_named_after(text, position, others)
+        return self.names.get(_key(near), near) if near is not None else None
+
+    def target_at(self, text: str, position: int, proposed: str | None = None) -> str | None:
+        """Whom a regulatory act or a fine is aimed at: as ``subject_at``, a regulator never
+        (the FCA fined Guaranty Trust Bank: the bank)."""
+        acting = set(self.regulators)
+        if not acting:
+            return self.subject_at(text, position, proposed)
+        others = [s for s in self.spellings if self.names.get(_key(s), s) not in acting]
+        near = nearest_name(text, position, others) or _first_named_after(text, position, others)
+        if near is not None:
+            return self.names.get(_key(near), near)
+        subject = self.canonical(proposed)
+        if subject and _key(subject) in self.names and self.names[_key(subject)] not in acting:
+            return self.names[_key(subject)]
+        fallback = self.title_subject or self.main_entity(text)
+        return None if fallback in acting else fallback
 
     def main_entity(self, text: str) -> str | None:
         """The known entity the body names most often."""
@@ -208,6 +340,18 @@ class EntityIndex:
             counts[name] = counts.get(name, 0) + text.count(spelling)
         best = max(counts.items(), key=lambda item: item[1], default=None)
         return best[0] if best and best[1] > 0 else None
+
+    def regulator_in(self, sentence: str, *, authorities: bool = False) -> str | None:
+        """The regulator (or central bank; with ``authorities`` also the police,
+        prosecutors and courts) a sentence names by any of its spellings, the first named;
+        None when it names none."""
+        acting = self.authorities if authorities else self.regulators
+        found = [
+            (sentence.find(spelling), self.names.get(_key(spelling), spelling))
+            for spelling in self.spellings
+            if spelling and self.names.get(_key(spelling), spelling) in acting and spelling in sentence
+        ]
+        return min(found)[1] if found else None
 
     def institution_named_before(self, text: str, position: int) -> str | None:
         """The known institution named last before ``position`` in its sentence."""
@@ -227,10 +371,10 @@ def ground_institutions(text: ArticleText, drafts: Iterable[InstitutionDraft]) -
     merged: dict[str, Institution] = {}
     for draft in drafts:
         name = strip_marks(draft.name).strip()
-        if name in GENERIC_INSTITUTIONS:
+        if is_generic_name(name) or fold(name) in GENERIC_INSTITUTIONS:
             text.warnings.append(f"institution dropped, a generic word: {draft.name!r}")
             continue
-        evidence = text.entity_evidence("institution", name, draft.quote)
+        evidence = text.entity_evidence("institution", name)
         if evidence is None:
             continue
         key = _key(name)
@@ -246,17 +390,86 @@ def ground_institutions(text: ArticleText, drafts: Iterable[InstitutionDraft]) -
             if all(e.start != evidence.start for e in known.evidence):
                 known.evidence.append(evidence)
             continue
-        kind = institution_type_from_name(name) or draft.type
+        kind = institution_type_from_name(name) or checked_type(name, draft.type)
         merged[key] = Institution(
             name=name, aliases=aliases, type=kind, country=country, parent=parent, evidence=[evidence]
         )
+    for institution in merged.values():  # 微众银行(WeBank): the other script's name is an alias
+        at = text.text.find(institution.name)
+        alias = parenthesised_alias(text.text, at, at + len(institution.name)) if at >= 0 else None
+        if alias is not None and alias[0] not in institution.aliases and alias[0] != institution.name:
+            institution.aliases.append(alias[0])
     spelled = {_key(spelling) for i in merged.values() for spelling in (i.name, *i.aliases)}
     for name, start, end in institution_mentions(text.text):
         if _key(name) not in spelled and not any(_key(name) in k or k in _key(name) for k in spelled):
+            alias = parenthesised_alias(text.text, start, end)
+            aliases = [alias[0]] if alias else []
+            owner = next((i for i in merged.values() if aliases and _key(aliases[0]) in _spellings(i)), None)
+            if owner is not None:  # 微众银行(WeBank) when the model named WeBank: one institution
+                owner.aliases.append(name)
+                spelled.add(_key(name))
+                continue
             evidence = text.grounder.sentence_around(start, end)
             kind = institution_type_from_name(name) or InstitutionType.other
-            merged[_key(name)] = Institution(name=name, type=kind, country=country_from_name(name), evidence=[evidence])
+            merged[_key(name)] = Institution(
+                name=name, aliases=aliases, type=kind, country=country_from_name(name), evidence=[evidence]
+            )
+            spelled.update(_key(alias) for alias in aliases)  # its alias is no institution of its own
+    _apply_declared_names(text, merged)
+    _apply_owners(text, merged)
     return list(merged.values())
+
+
+def _spellings(institution: Institution) -> set[str]:
+    return {_key(spelling) for spelling in (institution.name, *institution.aliases)}
+
+
+def _apply_owners(text: ArticleText, merged: dict[str, Institution]) -> None:
+    """X旗下(的)Y: X is Y's parent, where the article names both and the model gave Y none."""
+    spellings = {s: i for i in merged.values() for s in (i.name, *i.aliases) if s}
+    for match in re.finditer("旗下的?", text.text):
+        before, after = text.text[: match.start()], text.text[match.end() : match.end() + 40]
+        owner = max((s for s in spellings if before.endswith(s)), key=len, default=None)
+        owned = max((s for s in spellings if after.startswith(s)), key=len, default=None)
+        if owner and owned and spellings[owned] is not spellings[owner] and spellings[owned].parent is None:
+            spellings[owned].parent = spellings[owner].name
+
+
+def _apply_declared_names(text: ArticleText, merged: dict[str, Institution]) -> None:
+    """Full and short names the article declares (江苏常熟农村商业银行（常熟银行，601128.SH）,
+    …有限公司（以下简称“居然小贷”）) are one institution, named by the full name."""
+    for full, short in declared_names(text.text, known=tuple(i.name for i in merged.values())):
+        if is_generic_name(full):
+            continue
+        full_key, short_key = _key(full), _key(short)
+        whole = merged.get(full_key)
+        part = merged.get(short_key) or next(
+            (i for k, i in merged.items() if k != full_key and short in i.aliases), None
+        )
+        if whole is None and part is None:
+            at = text.text.find(full)
+            evidence = text.grounder.sentence_around(at, at + len(full)) if at >= 0 else None
+            if evidence is None:
+                continue
+            kind = institution_type_from_name(full) or InstitutionType.other
+            merged[full_key] = Institution(
+                name=full, aliases=[short], type=kind, country=country_from_name(full), evidence=[evidence]
+            )
+            continue
+        if whole is None:
+            assert part is not None
+            del merged[_key(part.name)]
+            part.aliases = sorted(set(part.aliases) | {part.name, short} - {full})
+            part.name = full
+            part.type = institution_type_from_name(full) or part.type
+            merged[full_key] = part
+            continue
+        whole.aliases = sorted(set(whole.aliases) | {short} - {full})
+        if part is not None and part is not whole:
+            whole.aliases = sorted(set(whole.aliases) | {part.name, *part.aliases} - {full})
+            whole.parent = whole.parent or part.parent
+            whole.evidence += [e for e in part.evidence if all(e.start != k.start for k in whole.evidence)]
+            del merged[_key(part.name)]
 
 
 def ground_products(text: ArticleText, drafts: Iterable[ProductDraft], entities: EntityIndex) -> list[Product]:
@@ -267,10 +480,20 @@ def ground_products(text: ArticleText, drafts: Iterable[ProductDraft], entities:
     merged: dict[str, Product] = {}
     for draft in drafts:
         name = strip_marks(draft.name).strip().strip("“”\"'「」")
-        if name in entities.institution_names and product_type_from_name(name) is None:
+        spelled_as = entities.names.get(_key(name))
+        another_name = spelled_as is not None and spelled_as != name and spelled_as in entities.institution_names
+        if another_name or (name in entities.institution_names and product_type_from_name(name) is None):
+            # an institution's other name (蚂蚁微贷 for 重庆市蚂蚁小微小额贷款有限公司) is that
+            # institution; a name listed as both that says it is a product (微粒贷) is one
             text.warnings.append(f"product dropped, it is an institution: {name!r}")
             continue
-        evidence = text.entity_evidence("product", name, draft.quote)
+        if is_not_a_product(name, text.text):
+            text.warnings.append(f"product dropped, a kind of offering or a company, not a named product: {name!r}")
+            continue
+        if product_type(name, draft.type) is ProductType.other and not is_named_as_a_product(name, text.text):
+            text.warnings.append(f"product dropped, nothing in the article names it as a product: {name!r}")
+            continue
+        evidence = text.entity_evidence("product", name)
         if evidence is None:
             continue
         provider = known.canonical(draft.provider) if draft.provider and text.mentions(draft.provider) else None
@@ -288,7 +511,7 @@ def ground_products(text: ArticleText, drafts: Iterable[ProductDraft], entities:
         merged[key] = Product(
             name=name,
             provider=provider,
-            type=product_type_from_name(name) or draft.type,
+            type=product_type(name, draft.type),
             launched=parse_date(draft.launched, text.article.published_at)
             if draft.launched and text.mentions(draft.launched)
             else None,
@@ -306,7 +529,7 @@ def _add_listed_products(text: ArticleText, merged: dict[str, Product], known: E
     listed = listed_products(text.text)
     for name, start, end, list_start in listed:
         key = _key(name)
-        if key in merged or name in known.institution_names:
+        if key in merged or name in known.institution_names or known.names.get(key) in known.institution_names:
             continue
         siblings = [merged[_key(n)] for n, _, _, at in listed if at == list_start and _key(n) in merged]
         provider = next((p.provider for p in siblings if p.provider), None)
@@ -320,7 +543,16 @@ def _add_listed_products(text: ArticleText, merged: dict[str, Product], known: E
         known._add(name, name)
 
 
-_TERM = re.compile(r"最长可?分(\d{1,3})期|最长(?:期限)?(\d{1,3})个月")
+_TERM = re.compile(
+    r"最长可?分(\d{1,3})期|最长(?:期限)?(\d{1,3})个月"
+    r"|(?:terms? of up to|up to|maximum (?:term|tenor) of) (\d{1,3}) months",
+    re.IGNORECASE,
+)
+
+
+def _annual(name: str) -> bool:
+    """Whether a rate's name says it is per year (年利率, annual interest rate, APR)."""
+    return "年" in name or bool(re.search(r"\b(?:annual|annualised|annualized|APR|per annum)\b", name, re.I))
 
 
 def fill_product_terms(product: Product, metrics: list[FinancialMetric], text: str, *, main_product: bool) -> None:
@@ -328,10 +560,10 @@ def fill_product_terms(product: Product, metrics: list[FinancialMetric], text: s
     for metric in metrics:
         if metric.subject != product.name:
             continue
-        if metric.metric is MetricKind.interest_rate and metric.unit == "%" and "年" in metric.name:
+        if metric.metric is MetricKind.interest_rate and metric.unit == "%" and _annual(metric.name):
             product.annual_rate_min = metric.value
             product.annual_rate_max = metric.value_max if metric.value_max is not None else metric.value
-        elif metric.metric is MetricKind.credit_limit and metric.unit in CURRENCY_CODES:
+        elif metric.metric is MetricKind.credit_limit and metric.unit in MONEY_UNITS:
             product.credit_limit_min = metric.value if metric.value_max is not None else None
             product.credit_limit_max = metric.value_max if metric.value_max is not None else metric.value
     texts = [e.text for m in metrics if m.subject == product.name for e in m.evidence]
@@ -340,7 +572,7 @@ def fill_product_terms(product: Product, metrics: list[FinancialMetric], text: s
     for chunk in texts:
         match = _TERM.search(chunk)
         if match:
-            product.max_term_months = int(match[1] or match[2])
+            product.max_term_months = int(match[1] or match[2] or match[3])
             break
 
 
@@ -359,13 +591,17 @@ def ground_metrics(
     seen: set[tuple[object, ...]] = set()
     ordered = sorted(candidates.items(), key=lambda item: item[1].start)
     spans = [(c.start, c.end) for _, c in ordered]
+    previous: Candidate | None = None
     for number, candidate in ordered:
+        before, previous = previous, candidate
         if body[candidate.start - 1 : candidate.start] == "[" and body[candidate.end : candidate.end + 1] == "]":
             continue  # a reference mark such as [3][12], not a figure
+        if before is not None and _is_conversion(body, before, candidate):
+            continue  # RMB794.5 million (US$109.3 million): the same fact in another currency
         label = by_id.get(number)
         written = metric_from_context(body, candidate.start, candidate.end, candidate.figure.unit, figures=spans)
-        if label is None and written is None:
-            continue
+        if label is None and (written is None or written[1] in CHANGE_WORDS):
+            continue  # without the model, a figure is a fact only where a metric's name stands before it
         fact = _metric(text, candidate, label, written, entities)
         if fact is None:
             continue
@@ -374,6 +610,23 @@ def ground_metrics(
             seen.add(key)
             facts.append(fact)
     return facts
+
+
+_CONVERSION_GAP = re.compile(r"\s*[(（]\s*(?:about|approximately|approx\.|around|约)?\s*", re.IGNORECASE)
+
+
+def _is_conversion(body: str, money: Candidate, figure: Candidate) -> bool:
+    """Whether ``figure`` restates ``money`` in another currency, in parentheses right
+    after it: RMB794.5 million (US$109.3 million), 60亿元人民币（8.71亿美元）."""
+    if figure.start - money.end > 16 or (
+        "(" not in body[money.end : figure.start] and "（" not in body[money.end : figure.start]
+    ):
+        return False
+    first, second = money.figure.unit, figure.figure.unit
+    if first not in MONEY_UNITS or second not in MONEY_UNITS or first == second:
+        return False
+    gap = _CONVERSION_GAP.fullmatch(body, money.end, figure.start)
+    return gap is not None and body[figure.end : figure.end + 1] in (")", "）")
 
 
 def _metric(
@@ -385,7 +638,13 @@ def _metric(
 ) -> FinancialMetric | None:
     body = text.text
     figure = candidate.figure
-    subject = entities.subject_at(body, candidate.start, label.subject if label else None)
+    fined = (written[0] if written else label.metric if label else None) is MetricKind.fine_amount
+    if fined:  # a fine is about whom it is imposed on, never the regulator that imposes it
+        subject = entities.target_at(body, candidate.start, label.subject if label else None)
+    else:
+        subject = entities.subject_at(body, candidate.start, label.subject if label else None)
+    if written is not None and written[1] in HOLDING_WORDS:
+        subject = entities.held_company(body, candidate.start) or subject
     if subject is None:
         text.warnings.append(f"metric dropped, no subject named in the article for {candidate.raw!r}")
         return None
@@ -397,16 +656,21 @@ def _metric(
         if label is not None and label.metric is metric and proposed and proposed in clause:
             name = proposed
     else:
+        # the text names no metric of the list before the figure: the model's kind is a
+        # guess the words do not bear out (资本充足率 for 加权平均净资产收益率), so it is other
         assert label is not None
-        metric = label.metric if unit_fits(label.metric, figure.unit) else MetricKind.other
-        if metric in MONEY_METRICS and figure.unit is None:
-            metric = MetricKind.other  # money by the model's word alone: no 元, no money word
+        metric = MetricKind.other
         name = proposed if proposed and proposed in clause else metric_name_near(body, candidate.start, candidate.end)
-    # the phrase written before the figure beats the model's reading of it
-    period_text = period_before(body, candidate.start)
-    if period_text is None and label and label.period and label.period.strip() in clause:
-        period_text = label.period.strip()
-    start, end = text.period(period_text, point=metric in POINT_METRICS)
+    # the phrase written before the figure (or carried from earlier in its sentence) beats
+    # the model's reading of it; English writes it after the figure too (RMB 1.2 billion in
+    # 2023), and that one is the figure's own, read against the sentence's (the same period
+    # of 2022)
+    period_text = period_carried(body, candidate.start)
+    anchor = None
+    after = period_after(body, candidate.end)
+    if after is not None:
+        period_text, anchor = after, period_text
+    start, end = text.period(period_text, point=metric in POINT_METRICS, position=candidate.start, anchor=anchor)
     return FinancialMetric(
         subject=subject,
         metric=metric,
@@ -421,6 +685,11 @@ def _metric(
         period_text=period_text,
         evidence=[around],
     )
+
+
+def action_summary(sentence: str) -> str:
+    """An action's one line: its sentence as written, without trailing reference marks."""
+    return re.sub(r"\s*(\[\d+\])+\s*$", "", sentence.strip())[:80]
 
 
 def _unit_for(unit: str | None, metric: MetricKind) -> str:
@@ -441,6 +710,7 @@ def ground_actions(text: ArticleText, drafts: Iterable[ActionDraft], entities: E
     facts: list[RegulatoryAction] = []
     seen: set[tuple[object, ...]] = set()
     published = text.article.published_at
+    body = text.text
     for draft in drafts:
         evidence = text.ground(draft.quote)
         if evidence is None:
@@ -456,31 +726,60 @@ def ground_actions(text: ArticleText, drafts: Iterable[ActionDraft], entities: E
             target = None
         regulator = draft.regulator.strip() if draft.regulator and text.mentions(draft.regulator) else None
         date = parse_date(draft.date, published) if draft.date and text.mentions(draft.date) else None
-        key = (target, draft.action, date, amount)
-        if key in seen:
-            continue
-        seen.add(key)
-        facts.append(
-            RegulatoryAction(
-                regulator=regulator,
-                target=target,
-                action=draft.action,
-                summary=draft.summary.strip(),
-                amount=amount,
-                currency=currency,
-                date=date,
-                reasons=[r.strip() for r in draft.reasons if r.strip()],
-                evidence=[evidence],
-            )
+        action = RegulatoryAction(
+            regulator=regulator,
+            target=target,
+            action=draft.action,
+            summary=action_summary(clause),
+            amount=amount,
+            currency=currency,
+            date=date,
+            reasons=[r.strip() for r in draft.reasons if r.strip()],
+            evidence=[evidence],
         )
+        around = text.grounder.sentence_around(evidence.start, evidence.end)
+        for one in one_per_target(action, body[around.start : around.end], entities):
+            key = (one.target, one.action, one.date, one.amount)
+            if key not in seen:
+                seen.add(key)
+                facts.append(one)
     return facts
+
+
+def one_per_target(action: RegulatoryAction, sentence: str, entities: EntityIndex) -> list[RegulatoryAction]:
+    """An act on several institutions that its sentence lists (约谈美团、饿了么、京东等6家
+    平台) is one fact per institution; else the act as it is."""
+    if action.action in (ActionKind.new_rule, ActionKind.rule_effective):
+        return [action]
+    targets = listed_targets(sentence, entities, action.regulator)
+    if len(targets) < 2 or (action.target is not None and action.target not in targets):
+        return [action]
+    return [action.model_copy(update={"target": name}, deep=True) for name in targets]
+
+
+def listed_targets(sentence: str, entities: EntityIndex, regulator: str | None) -> list[str]:
+    """The institutions a sentence lists (joined by 、), in their order, leaving out the
+    regulators."""
+    if "、" not in sentence:
+        return []
+    first: dict[str, int] = {}
+    for spelling in entities.spellings:
+        at = sentence.find(spelling) if spelling else -1
+        if at < 0:
+            continue
+        name = entities.names.get(_key(spelling), spelling)
+        if name in entities.regulators or (regulator and (name in regulator or regulator in name)):
+            continue
+        if name in entities.institution_names:
+            first[name] = min(at, first.get(name, at))
+    return sorted(first, key=first.__getitem__)
 
 
 def rule_actions(text: ArticleText, found: list[RegulatoryAction], entities: EntityIndex) -> list[RegulatoryAction]:
     """Acts the wording states (罚单, 批复, 新规…落地) that ``found`` does not report."""
     body = text.text
     added: list[RegulatoryAction] = []
-    default_regulator = "监管" if "监管" in body else None
+    default_regulator = next((word for word in REGULATOR_WORDS if word in body), None)  # the article's own word
     for start, end in sentences(body):
         sentence = body[start:end].strip()
         kind = regulatory_act(sentence)
@@ -490,24 +789,62 @@ def rule_actions(text: ArticleText, found: list[RegulatoryAction], entities: Ent
         end = start + len(sentence)
         if any(a.action is kind and any(e.start < end and start < e.end for e in a.evidence) for a in found):
             continue
-        regulator = next((r for r in entities.regulators if r in sentence), default_regulator)
+        regulator = entities.regulator_in(sentence, authorities=kind is ActionKind.investigation) or next(
+            (name for alias, name in entities.regulator_aliases if re.search(rf"\b{re.escape(alias)}\b", sentence)),
+            default_regulator,
+        )
         industry_wide = kind in (ActionKind.new_rule, ActionKind.rule_effective)
-        target = None if industry_wide else entities.subject_at(body, end)
-        money = [c for c in find_figures(sentence) if c.figure.unit in CURRENCY_CODES]
-        added.append(
-            RegulatoryAction(
-                regulator=regulator,
-                target=target,
-                action=kind,
-                summary=re.sub(r"\s*(\[\d+\])+\s*$", "", sentence)[:80],
-                amount=money[0].figure.value if money else None,
-                currency=money[0].figure.unit if money else None,
-                date=parse_date(first_period(sentence), text.article.published_at),
-                reasons=reasons_in(sentence) if kind is ActionKind.fine else [],
-                evidence=[Evidence(text=sentence, start=start, end=end)],
-            )
+        # only an institution the sentence names, or the article's own subject where the
+        # sentence speaks of it (公司…收到罚单): an act's target is never guessed
+        target = None if industry_wide else entities.target_named(body, end)
+        if target is None and kind in _ACTS_ON_THE_SUBJECT and not _names_an_institution(sentence, entities):
+            target = entities.title_subject  # a digest's 2024年收到超1300万元罚单 is about its subject
+        if target is not None and regulator is not None and (target in regulator or regulator in target):
+            target = None
+        money = [c for c in find_figures(sentence) if c.figure.unit in MONEY_UNITS]
+        action = RegulatoryAction(
+            regulator=regulator,
+            target=target,
+            action=kind,
+            summary=action_summary(sentence),
+            amount=money[0].figure.value if money else None,
+            currency=_currency(body, start + money[0].start, start + money[0].end, money[0].figure.unit)
+            if money
+            else None,
+            date=parse_date(first_period(sentence), text.article.published_at),
+            reasons=reasons_in(sentence) if kind is ActionKind.fine else [],
+            evidence=[Evidence(text=sentence, start=start, end=end)],
+        )
+        if target is None and regulator == default_regulator and not industry_wide:
+            continue  # an act on no one named, by no one named: 要求不得新增 in general
+        listed = listed_targets(sentence, entities, regulator)
+        added += (
+            one_per_target(action.model_copy(update={"target": None}), sentence, entities)
+            if len(listed) >= 2
+            else [action]
         )
     return added
+
+
+_AUTHORITY_TYPES = (
+    InstitutionType.regulator,
+    InstitutionType.central_bank,
+    InstitutionType.government_agency,
+    InstitutionType.court,
+)
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+# Acts a sentence can report of the article's subject without naming it.
+_ACTS_ON_THE_SUBJECT = (ActionKind.fine, ActionKind.warning, ActionKind.rectification_order)
+
+
+def _names_an_institution(sentence: str, entities: EntityIndex) -> bool:
+    """Whether a sentence names an institution other than those that act (regulators,
+    police, courts): the one it is about."""
+    acting = set(entities.authorities) | set(entities.regulators)
+    return any(
+        spelling and spelling in sentence and entities.names.get(_key(spelling), spelling) not in acting
+        for spelling in entities.spellings
+    )
 
 
 def _amount(text: ArticleText, raw: str | None) -> tuple[float | None, str | None]:
@@ -522,5 +859,12 @@ def _amount(text: ArticleText, raw: str | None) -> tuple[float | None, str | Non
     except FigureError:
         text.warnings.append(f"action amount unparsable, left empty: {raw!r}")
         return None, None
-    currency = figure.unit if figure.unit in CURRENCY_CODES else "CNY"
-    return figure.value, currency
+    if figure.unit not in MONEY_UNITS:
+        return figure.value, "CNY"
+    at = text.text.find(raw)
+    return figure.value, _currency(text.text, at, at + len(raw), figure.unit) if at >= 0 else figure.unit
+
+
+def _currency(text: str, start: int, end: int, unit: str | None) -> str | None:
+    """A figure's currency; a ¥ read from the article around it (CNY or JPY, else other)."""
+    return yen_currency(text, start, end) if unit == UNKNOWN_CURRENCY else unit

@@ -22,8 +22,9 @@ from .endpoint import Endpoint
 from .llm import ModelCaller
 from .models import Article, ArticleFacts, Meta, Usage, as_article
 from .normalise import normalise
-from .numbers import Candidate, find_figures
+from .numbers import Candidate
 from .prompting import MARK, PromptSet, build_messages, load_prompts
+from .rules import numbered_figures
 
 D = TypeVar("D", bound=Draft)
 T = TypeVar("T")
@@ -159,7 +160,7 @@ class Extractor:
 
     async def _draft(self, article: Article, endpoint: Endpoint) -> Drafts:
         read = article.text[: self.config.max_article_chars]
-        candidates = dict(enumerate(find_figures(read), start=1))
+        candidates = numbered_figures(read)
         chunks = split_text(read, max_chars=self.config.chunk_chars, overlap=self.config.chunk_overlap)
         drafts = Drafts(candidates=candidates, chunks=len(chunks))
         if len(read) < len(article.text):

@@ -20,7 +20,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     from importlib.abc import Traversable
 
-PROMPT_VERSION = "v1"
+PROMPT_VERSION = "v2"
 PASSES = ("entities", "metrics", "actions")
 MARK = "【#{n}】"
 _MARK_RE = re.compile(r"【#\d+】")
@@ -29,8 +29,9 @@ _MARK_RE = re.compile(r"【#\d+】")
 @dataclass(frozen=True)
 class PromptSet:
     version: str
-    system: Template
-    tasks: dict[str, str]
+    system: str  # the same for every article and pass: rules, the three tasks, examples
+    article: Template  # the article as the user message shows it
+    tasks: dict[str, str]  # the one line after the article that says which task
     hash: str
 
 
@@ -45,14 +46,15 @@ def _prompt_root() -> Traversable:
 @lru_cache(maxsize=4)
 def load_prompts(version: str = PROMPT_VERSION) -> PromptSet:
     folder = _prompt_root().joinpath(version)
-    texts = {name: folder.joinpath(f"{name}.md").read_text(encoding="utf-8") for name in ("system", *PASSES)}
+    texts = {name: folder.joinpath(f"{name}.md").read_text(encoding="utf-8") for name in ("system", "article", *PASSES)}
     digest = hashlib.sha256()
     for name in sorted(texts):
         digest.update(name.encode() + b"\0" + texts[name].encode() + b"\0")
     return PromptSet(
         version=version,
-        system=Template(texts["system"]),
-        tasks={name: texts[name] for name in PASSES},
+        system=texts["system"],
+        article=Template(texts["article"]),
+        tasks={name: texts[name].strip() for name in PASSES},
         hash=digest.hexdigest()[:16],
     )
 
@@ -71,18 +73,19 @@ def build_messages(
     source: str | None,
     published_at: str | None,
 ) -> list[dict[str, str]]:
-    """System message (instructions + article, shared by every pass) then the task.
+    """The fixed instructions, then the article, then one line naming the task.
 
-    Keeping the article in the shared system prefix lets a server with prompt caching
-    reuse it across the passes of one article.
+    A server that reuses the longest prompt prefix it has cached (llama.cpp, and hosted
+    providers' prompt caching) then evaluates the instructions once per batch, the
+    article once per article, and only the task line once per pass.
     """
-    system = prompts.system.safe_substitute(
+    article = prompts.article.safe_substitute(
         title=title or "(无)",
         source=source or "(无)",
         published_at=published_at or "(未知)",
         text=text,
     )
     return [
-        {"role": "system", "content": system},
-        {"role": "user", "content": prompts.tasks[task]},
+        {"role": "system", "content": prompts.system},
+        {"role": "user", "content": f"{article.rstrip()}\n\n{prompts.tasks[task]}"},
     ]

@@ -70,7 +70,8 @@ def stock_endpoint() -> Iterator[Endpoint]:
         from extractor.backends.embedded import EmbeddedServer, default_threads
         from extractor.backends.weights import ensure_model
 
-        server = EmbeddedServer(ensure_model(), threads=default_threads(), n_ctx=8192, stock=True)
+        threads = Config.from_env().threads or default_threads()
+        server = EmbeddedServer(ensure_model(), threads=threads, n_ctx=8192, stock=True)
         try:
             server.wait_ready()
             yield Endpoint(base_url=server.base_url, model=MODEL_NAME, identity=STOCK_IDENTITY)

@@ -35,7 +35,7 @@ from .support.processes import (
     wait_until,
     write_jsonl,
 )
-from .support.recorded import answer_from_recordings, answer_with_fallback, seed_variations
+from .support.recorded import answer_from_recordings, answer_with_fallback, seed_variations, shown_article
 
 SEED = [a for a in load([FIXTURES / "weilidai-digest.txt"]) if isinstance(a, Article)]
 
@@ -99,7 +99,7 @@ def test_identical_bodies_are_extracted_once_and_every_input_is_listed(tmp_path:
 
     def answer(request: dict[str, Any]) -> dict[str, Any]:
         completion = answer_with_fallback(request)
-        if "此篇的回答不合规" in request["messages"][0]["content"]:
+        if "此篇的回答不合规" in shown_article(request):
             completion = json.loads(json.dumps(completion))
             completion["choices"][0]["message"]["content"] = json.dumps({"institutions": "not a list"})
         return completion

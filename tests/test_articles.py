@@ -107,6 +107,13 @@ def test_json_object_list_and_jsonl(tmp_path: Path) -> None:
     assert articles[2].origin is not None and articles[2].origin.index == 0
 
 
+def test_a_record_without_a_language_has_it_detected(tmp_path: Path) -> None:
+    english = {"title": "Results", "text": "WeBank reported a net profit of RMB 10.9 billion for 2024."}
+    records = [english, {**english, "language": "zh"}, {"text": BODY}]
+    (tmp_path / "feed.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    assert [a.language for a in load([tmp_path]) if isinstance(a, Article)] == ["en", "zh", "zh"]
+
+
 @pytest.mark.parametrize(
     ("name", "data", "reason"),
     [

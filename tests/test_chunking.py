@@ -28,6 +28,16 @@ def test_chunks_cover_the_text_at_sentence_ends_within_budget(max_chars: int, ov
         assert chunk.end == len(text) or text[chunk.end - 1] == "。"
 
 
+def test_english_text_is_cut_after_full_stops() -> None:
+    sentence = "WeBank reported a net profit of RMB 10.9 billion for 2024. "
+    text = sentence * 20
+    chunks = split_text(text, max_chars=200, overlap=80)
+    assert chunks[-1].end == len(text)
+    for chunk in chunks:
+        assert text[chunk.start : chunk.end].startswith("WeBank")
+        assert chunk.end == len(text) or text[chunk.end - 2 : chunk.end] == ". "
+
+
 def test_paragraph_boundaries_win() -> None:
     text = "甲" * 30 + "\n\n" + "乙" * 30
     chunks = split_text(text, max_chars=40)

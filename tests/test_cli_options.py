@@ -16,7 +16,7 @@ from extractor.cli import app
 
 from .support.openai_stub import StubEndpoint
 from .support.processes import PLANTED_KEY, cli_env, ids_in, records_in, run_args, write_jsonl
-from .support.recorded import answer_from_recordings, recorded_answers, seed_variations
+from .support.recorded import answer_from_recordings, recorded_answers, seed_variations, shown_article
 
 runner = CliRunner()
 
@@ -85,7 +85,7 @@ def test_limit_takes_the_first_articles_then_a_full_run_does_the_rest(tmp_path: 
     tags = [r["text"].rsplit("\n", 1)[-1] for r in records]  # each variation's own last line
 
     def asked_about() -> set[int]:
-        return {n for r in stub.received for n, tag in enumerate(tags) if tag in r.body["messages"][0]["content"]}
+        return {n for r in stub.received for n, tag in enumerate(tags) if tag in shown_article(r.body)}
 
     with StubEndpoint(answer_from_recordings) as stub:
         assert invoke(run_args(inputs, out, stub.base_url, "--limit", "3"), cli_env(tmp_path)).exit_code == 0

@@ -91,12 +91,39 @@ def test_webank_is_one_entity_across_the_articles_that_name_it(tables: Tables, r
     assert subjects and {m["entity_id"] for m in subjects} == {webank["entity_id"]}
 
 
-def test_tencent_owns_tenpay_and_its_microlender(tables: Tables, records: list[dict[str, Any]]) -> None:
-    """The replayed facts give no owner for 财付通小贷 (its ``parent`` is null and no
-    article writes 腾讯旗下财付通…): the link is earned by the naming rule (财付通小贷 =
-    财付通 + 小贷) and the seed table's record that 财付通 is 腾讯's."""
-    microlender = [i for r in records for i in r["institutions"] if i["name"] == "财付通小贷"]
-    assert microlender and all(i["parent"] is None for i in microlender)
+@pytest.fixture(scope="module")
+def unowned_run(seed_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seed run with the owner the model gave 财付通小贷 taken away: what export must
+    earn from names and the seed table alone."""
+    folder = tmp_path_factory.mktemp("unowned") / "out"
+    shutil.copytree(seed_run, folder)
+    lines = []
+    for line in (seed_run / "facts.jsonl").read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        for institution in record["institutions"]:
+            if institution["name"] == "财付通小贷":
+                institution["parent"] = None
+        lines.append(json.dumps(record, ensure_ascii=False))
+    (folder / "facts.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+def test_an_owner_the_article_gives_is_kept(tables: Tables, records: list[dict[str, Any]]) -> None:
+    given = {i["parent"] for r in records for i in r["institutions"] if i["name"] == "财付通小贷"}
+    lender = _entity(tables, "财付通小贷")
+    if given == {None}:
+        pytest.skip("the replayed facts give 财付通小贷 no owner")
+    (owner,) = given - {None}
+    assert (lender["parent"], lender["parent_by"]) == (owner, "parent_field")
+    assert lender["group_id"] == _entity(tables, owner)["group_id"]
+
+
+def test_tencent_owns_tenpay_and_its_microlender(unowned_run: Path) -> None:
+    """With no owner in the facts (and no article writing 腾讯旗下财付通…), the link is
+    earned by the naming rule (财付通小贷 = 财付通 + 小贷) and the seed table's record
+    that 财付通 is 腾讯's."""
+    records = [json.loads(line) for line in (unowned_run / "facts.jsonl").read_text(encoding="utf-8").splitlines()]
+    tables = export_run(unowned_run)
     tencent, tenpay, lender = _entity(tables, "腾讯"), _entity(tables, "财付通"), _entity(tables, "财付通小贷")
     assert (lender["parent_id"], lender["parent_by"]) == (tenpay["entity_id"], "name_prefix")
     assert lender["parent_detail"] == "财付通小贷 = 财付通 + 小贷"
@@ -110,8 +137,8 @@ def test_tencent_owns_tenpay_and_its_microlender(tables: Tables, records: list[d
     )
 
 
-def test_without_the_seed_table_the_owner_is_not_invented(seed_run: Path) -> None:
-    bare = export_run(seed_run, seed=False)
+def test_without_the_seed_table_the_owner_is_not_invented(unowned_run: Path) -> None:
+    bare = export_run(unowned_run, seed=False)
     lender = _entity(bare, "财付通小贷")
     assert lender["parent_id"] is None
     assert "财付通" not in {row["name"] for row in bare.entities.to_pylist()}
@@ -212,7 +239,9 @@ def test_duckdb_reads_the_parquet_with_proper_types(exported: dict[str, Path], t
     ]
 
 
-def test_the_duckdb_file_has_the_tables_and_the_series_view(exported: dict[str, Path], tables: Tables) -> None:
+def test_the_duckdb_file_has_the_tables_and_the_series_view(
+    exported: dict[str, Path], tables: Tables, records: list[dict[str, Any]]
+) -> None:
     with duckdb.connect(str(exported["duckdb"]), read_only=True) as con:
         kinds = dict(con.execute("SELECT table_name, table_type FROM information_schema.tables").fetchall())
         assert kinds["series"] == "VIEW"
@@ -223,7 +252,11 @@ def test_the_duckdb_file_has_the_tables_and_the_series_view(exported: dict[str, 
             "SELECT e.name, count(*) FROM regulatory_actions r JOIN entities e ON e.entity_id = r.target_id "
             "WHERE r.action = 'fine' GROUP BY 1"
         ).fetchall()
-        assert fines == [("微众银行", 3)]
+        webank = {"微众银行", "微众", "WeBank"}
+        fined = sum(
+            1 for r in records for x in r["regulatory_actions"] if x["action"] == "fine" and x["target"] in webank
+        )
+        assert fined >= 1 and fines == [("微众银行", fined)]
 
 
 def test_the_duckdb_command_line_queries_the_file(exported: dict[str, Path]) -> None:

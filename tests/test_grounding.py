@@ -81,7 +81,8 @@ def test_sentence_around_cuts_at_stops(text: str, figure: str, clause: str) -> N
         ("[6] 微粒贷放款12亿", "12亿", {}, 4),
         ("[6] 微粒贷放款12亿", "12亿", {"brackets": False}, 0),
         ("没有标点的很长一句话里有12亿", "12亿", {"window": 4}, 8),
-        ("ab - cdef12", "12", {"window": 6}, 3),  # a bullet that starts before the window
+        ("甲乙 - 丙丁戊己12", "12", {"window": 6}, 3),  # a bullet that starts before the window
+        ("ab - cdef12", "12", {"window": 6}, 5),  # no Chinese: the window is three times as long
     ],
 )
 def test_sentence_start(text: str, figure: str, options: dict[str, int], start: int) -> None:

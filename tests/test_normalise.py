@@ -241,7 +241,9 @@ def test_listed_products_the_model_missed_are_added_with_a_provider() -> None:
 @pytest.mark.parametrize(
     ("text", "names"),
     [
-        ("据悉,兴业银行、网商银行与中融小贷均已回应。", ["兴业银行", "网商银行"]),
+        ("据悉,兴业银行、网商银行与中融小贷均已回应。", ["兴业银行", "网商银行", "中融小贷"]),  # 与 joins names
+        ("用户可在手机银行、微信银行办理,意味着对银行有利,推动银行转型", []),
+        ("部分银行、上述银行与中资全国性银行", []),
         ("字节跳动旗下中融小贷注册资本190亿元", ["中融小贷"]),
         ("民营银行与互联网银行的差异", []),
         ("产品核心特点 - 正规透明:作为银行产品 息费透明;微粒贷属于银行贷款", []),
@@ -313,3 +315,184 @@ def test_normalise_runs_the_steps_in_order_and_keeps_a_product_named_as_an_insti
     assert [(a.action, a.target) for a in facts.regulatory_actions] == [(ActionKind.fine, "微众银行")]
     for fact in [*facts.institutions, *facts.products, *facts.metrics, *facts.regulatory_actions]:
         assert all(TEXT[e.start : e.end] == e.text for e in fact.evidence)
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("根据成都银行公告,此次锦州银行与选择北京银行的客户", ["成都银行", "锦州银行", "北京银行"]),
+        ("近年来银行业发展迅速,说明银行仍有空间", []),
+    ],
+)
+def test_bank_mentions_start_after_the_words_that_lead_into_them(text: str, names: list[str]) -> None:
+    found = institution_mentions(text)
+    assert [name for name, _, _ in found] == names
+    assert all(text[start:end] == name for name, start, end in found)
+
+
+@pytest.mark.parametrize(
+    ("name", "generic"),
+    [
+        ("部分银行", True),
+        ("中资全国性银行", True),
+        ("上述银行", True),
+        ("银行保险机构", True),
+        ("多家消费金融公司", True),
+        ("保险资金运用关联交易专项检查", True),
+        ("成都银行", False),
+        ("江苏常熟农村商业银行", False),
+        ("中国银行", False),
+    ],
+)
+def test_a_generic_name_names_no_institution(name: str, generic: bool) -> None:
+    from extractor.rules import is_generic_name
+
+    assert is_generic_name(name) is generic
+
+
+def test_declared_short_names_are_aliases_of_the_full_name() -> None:
+    from extractor.rules import declared_names
+
+    text = (
+        "江苏常熟农村商业银行（常熟银行，601128.SH）2020年营收65.82亿元。"
+        "公司以3.35亿元收购北京居然之家小额贷款有限责任公司（以下简称“居然小贷”）。"
+        "中国建设银行(6.190,-0.02,-0.32%)（简称：建行）表示"
+    )
+    assert declared_names(text) == [
+        ("江苏常熟农村商业银行", "常熟银行"),
+        ("北京居然之家小额贷款有限责任公司", "居然小贷"),
+        ("中国建设银行", "建行"),
+    ]
+    article = as_article(Article(text=text))
+    institutions = ground_institutions(ArticleText(article), [_institution("常熟银行", "")])
+    by_name = {i.name: i for i in institutions}
+    assert "常熟银行" not in by_name and by_name["江苏常熟农村商业银行"].aliases == ["常熟银行"]
+    assert by_name["北京居然之家小额贷款有限责任公司"].aliases == ["居然小贷"]
+    assert by_name["北京居然之家小额贷款有限责任公司"].type is InstitutionType.microlender
+
+
+def _metrics_of(
+    text: str, institutions: list[InstitutionDraft], title: str | None = None
+) -> list[tuple[str, str, str]]:
+    article = as_article(Article(title=title, text=text))
+    n = ArticleText(article)
+    entities = _entities(n, institutions)
+    candidates = dict(enumerate(find_figures(article.text), start=1))
+    facts = ground_metrics(n, [], candidates, entities)
+    return [(m.subject, m.metric.value, m.raw) for m in facts]
+
+
+def test_a_shareholding_is_about_the_company_whose_shares_are_held() -> None:
+    bank, holder = _institution("常熟银行", ""), _institution("交通银行股份有限公司", "")
+    text = "截至2020年末,常熟银行前十大股东中,交通银行股份有限公司持股比例9.01%。"
+    assert _metrics_of(text, [bank, holder]) == [("常熟银行", "other", "9.01%")]
+    text = "微众银行作为腾讯持股约30%的互联网银行,发展迅速。"
+    assert _metrics_of(text, [_institution("微众银行", ""), _institution("腾讯", "")]) == [
+        ("微众银行", "other", "约30%")
+    ]
+
+
+def test_a_news_outlet_is_never_what_a_figure_is_about() -> None:
+    outlet = InstitutionDraft(name="北京商报", type=InstitutionType.media)
+    text = "北京商报记者获悉,中国人民银行数据显示,6月末贷款余额146万亿元。"
+    subjects = {s for s, _, _ in _metrics_of(text, [outlet, _institution("中国人民银行", "")])}
+    assert subjects == {"中国人民银行"}
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "not_a_product"),
+    [
+        ("普惠小微贷款", "普惠小微贷款余额增长", True),
+        ("结构性存款", "结构性存款规模下降", True),
+        ("居然小贷", "收购居然小贷", True),
+        ("P2P平台好车贷", "P2P平台好车贷逾期", True),
+        ("荷包金融", "荷包金融出借人", True),
+        ("微粒贷", "微粒贷额度", False),
+        ("生猪养殖贷", "推出生猪养殖贷", False),
+        ("安心贷款", "推出“安心贷款”产品", False),  # set off as a name
+    ],
+)
+def test_kinds_of_offerings_and_companies_are_not_products(name: str, text: str, not_a_product: bool) -> None:
+    from extractor.rules import is_not_a_product
+
+    assert is_not_a_product(name, text) is not_a_product
+
+
+def test_a_rule_action_on_no_one_named_by_no_one_named_is_not_reported() -> None:
+    text = "上海对联合贷业务释放了监管信号,要求不得新增违规合作项目。2025年10月助贷新规落地。"
+    n = ArticleText(as_article(Article(text=text)))
+    actions = rule_actions(n, [], _entities(n, []))
+    assert [(a.action, a.regulator, a.target) for a in actions] == [(ActionKind.rule_effective, "监管", None)]
+
+
+def test_an_act_on_listed_institutions_is_one_fact_each() -> None:
+    text = "北京市市场监管局召集美团、饿了么、京东等3家互联网企业负责人,召开行政约谈会。"
+    n = ArticleText(as_article(Article(text=text)))
+    drafts = [InstitutionDraft(name=name, type=InstitutionType.tech_company) for name in ("美团", "饿了么", "京东")]
+    drafts.append(InstitutionDraft(name="北京市市场监管局", type=InstitutionType.regulator))
+    actions = rule_actions(n, [], _entities(n, drafts))
+    assert [(a.action, a.regulator, a.target) for a in actions] == [
+        (ActionKind.warning, "北京市市场监管局", name) for name in ("美团", "饿了么", "京东")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("和讯网", InstitutionType.media),
+        ("中国经济网", InstitutionType.media),
+        ("工业互联网", None),
+        ("上海证券交易所", InstitutionType.other),
+        ("中国互联网金融协会", InstitutionType.other),
+        ("合肥市公安局包河分局", InstitutionType.government_agency),
+        ("交通银行股份有限公司", InstitutionType.bank),
+        ("北京居然之家小额贷款有限责任公司", InstitutionType.microlender),
+    ],
+)
+def test_types_a_name_states(name: str, kind: InstitutionType | None) -> None:
+    from extractor.rules import institution_type_from_name
+
+    assert institution_type_from_name(name) is kind
+
+
+def test_a_models_type_the_name_does_not_bear_out_is_other() -> None:
+    from extractor.rules import checked_type
+
+    assert checked_type("香港中央结算有限公司", InstitutionType.bank) is InstitutionType.other
+    assert checked_type("滴滴出行", InstitutionType.internet_bank) is InstitutionType.other
+    assert checked_type("度小满", InstitutionType.fintech_platform) is InstitutionType.fintech_platform
+    assert checked_type("中信银行", InstitutionType.bank) is InstitutionType.bank
+
+
+def test_an_owner_before_qixia_is_the_parent() -> None:
+    text = "蚂蚁金服旗下的网商银行与腾讯旗下财付通均已回应。"
+    n = ArticleText(as_article(Article(text=text)))
+    drafts = [
+        InstitutionDraft(name=name, type=InstitutionType.other) for name in ("蚂蚁金服", "网商银行", "腾讯", "财付通")
+    ]
+    parents = {i.name: i.parent for i in ground_institutions(n, drafts)}
+    assert parents == {"蚂蚁金服": None, "网商银行": "蚂蚁金服", "腾讯": None, "财付通": "腾讯"}
+
+
+@pytest.mark.parametrize("name", ["环卫工人", "快递员", "出租车司机", "交警辅警", "消费者"])
+def test_people_by_what_they_do_are_no_institutions(name: str) -> None:
+    from extractor.rules import is_generic_name
+
+    assert is_generic_name(name)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "named"),
+    [
+        ("伦敦时间", "伦敦时间10月29日", False),
+        ("沪伦通", "开展沪伦通业务", True),  # …通 names an offering
+        ("中国香港", "在中国香港上市", False),
+        ("微众企业+", "主要产品包括“微众企业+”", True),
+        ("微粒贷", "微粒贷额度", True),
+        ("余额宝", "余额宝收益", True),
+    ],
+)
+def test_a_product_needs_a_name_that_says_so_or_quotes(name: str, text: str, named: bool) -> None:
+    from extractor.rules import is_named_as_a_product
+
+    assert is_named_as_a_product(name, text) is named

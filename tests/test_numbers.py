@@ -118,3 +118,29 @@ def test_find_figures_full_width_digits() -> None:
     (candidate,) = find_figures(text)
     assert candidate.raw == "１２００亿元"
     assert candidate.figure.value == 120000000000
+
+
+@pytest.mark.parametrize(
+    ("text", "raws"),
+    [
+        ("北京银行(601169)秉承服务理念，发卡突破510万张", ["突破510万张"]),
+        ("常熟银行（601128.SH）营业收入为65.82亿元", ["65.82亿元"]),
+        ("拍卖光汇石油（0933.HK）持有的1260万股", ["1260万"]),
+        ("蚂蚁集团(06688)暂缓上市", []),
+        ("复星国际（００６５６）", []),
+        ("腾讯控股 00700 今日收涨", []),  # a code by its leading zeros alone
+        ("居然之家（000785.SZ）公告称，作价3.35亿元", ["3.35亿元"]),
+        ("金融壹账通（NYSE:OCFT）发布2019年报，股票代码:600036", []),
+    ],
+)
+def test_stock_codes_are_not_figures(text: str, raws: list[str]) -> None:
+    """A listed company's code beside its name (601169, 0933.HK, 06688) counts nothing:
+    codes written with their leading zeros, with an exchange suffix or after an exchange
+    tag, and bare numbers in parentheses are no figures."""
+    assert [c.raw for c in find_figures(text)] == raws
+
+
+def test_a_loss_written_with_a_minus_sign_is_negative() -> None:
+    """净利润为-945万元 is a loss of 9.45 million; 4月5日-4月11日 is a span of days, no figure."""
+    text = "居然小贷2019年的净利润为-945万元，较上年同期下降-27.50%。上周（4月5日-4月11日）收益率再度下降"
+    assert [(c.raw, c.figure.value) for c in find_figures(text)] == [("-945万元", -9450000), ("-27.50%", -27.5)]

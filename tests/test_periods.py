@@ -124,3 +124,27 @@ def test_article_keeps_a_publication_time_as_iso_text() -> None:
 
     assert Article(text="x", published_at=datetime.date(2026, 5, 20)).published_at == "2026-05-20"
     assert Article(text="x", published_at=datetime.datetime(2026, 5, 20, 8, 30)).published_at == "2026-05-20T08:30"
+
+
+def test_a_period_carries_to_the_figures_after_it_in_its_sentence() -> None:
+    from extractor.periods import period_carried
+
+    text = (
+        "2020年，常熟银行的营业收入为65.82亿元，同比增长2.13%；归属于母公司股东的净利润为18.03亿元。"
+        "股东情况方面，截至2020年末，前十大股东持股比例情况为：甲公司持股比例为9.01%，乙公司持股比例为3.84%，"
+        "丙公司持股比例为3.08%。 - 累计服务个人客户超4.3亿"
+    )
+    assert period_carried(text, text.index("18.03亿元")) == "2020年"
+    for raw in ("9.01%", "3.84%", "3.08%"):
+        assert period_carried(text, text.index(raw)) == "截至2020年末"
+    assert period_carried(text, text.index("超4.3亿")) is None  # a digest bullet is a new statement
+
+
+def test_a_phrase_without_its_year_takes_the_articles_last_year() -> None:
+    from extractor.models import Article, as_article
+    from extractor.normalise import ArticleText
+
+    text = ArticleText(as_article(Article(text="中信银行发布2021年上半年业绩。上半年，百信银行总资产679.32亿元。")))
+    assert text.period("上半年", point=True, position=20) == ("2021-06-30", "2021-06-30")
+    assert text.period("上半年", point=False, position=20) == ("2021-01-01", "2021-06-30")
+    assert text.period("上半年", point=False) == (None, None)  # without a place in the text, no year to take

@@ -58,3 +58,22 @@ def test_article_facts_validate_against_schema() -> None:
         }
     )
     jsonschema.validate(facts.model_dump(mode="json"), json_schema())
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("截至2025年6月末,微众银行不良贷款率由2024年末的1.44%升至1.57%。", "zh"),
+        ("微众银行(WeBank)2024年净利润为US$1.2 billion，同比增长，GAAP口径下营收398亿元", "zh"),
+        ("WeBank (微众银行) reported a net profit of RMB 10.9 billion for 2024, up 8% from a year earlier.", "en"),
+        ("The FCA fined Guaranty Trust Bank £7.67m.", "en"),
+        ("2024-12-31 1.57%", "zh"),  # neither script: the Chinese default
+    ],
+)
+def test_the_language_is_what_the_text_is_mostly_written_in(text: str, language: str) -> None:
+    """A Chinese character against an English word: mixed text that is mostly Chinese is
+    zh; a language the caller gives is kept."""
+    from extractor.models import Article, as_article
+
+    assert as_article(text).language == language
+    assert as_article(Article(text=text, language="en")).language == "en"

@@ -30,7 +30,7 @@ from extractor.pipeline import Extractor
 
 from .conftest import FIXTURES
 from .support.openai_stub import StubEndpoint
-from .support.recorded import answer_from_recordings, recorded_answers, seed_variations
+from .support.recorded import answer_from_recordings, recorded_answers, seed_variations, shown_article
 from .support.service_process import ServiceProcess
 
 pytest.importorskip("fastapi", reason="the service needs the serve extra")
@@ -46,8 +46,7 @@ NDJSON = {"content-type": "application/x-ndjson"}
 
 def answer(request: dict[str, Any]) -> dict[str, Any]:
     """Recorded answers; not-JSON (every time, re-asks too) for an article marked unanswerable."""
-    system = next((m["content"] for m in request["messages"] if m["role"] == "system"), "")
-    if UNANSWERABLE in system:
+    if UNANSWERABLE in shown_article(request):
         completion = json.loads(json.dumps(next(iter(recorded_answers().values()))))
         completion["choices"][0]["message"]["content"] = "this is not JSON"
         return completion

@@ -3,25 +3,45 @@
 ``metrics``: the metric a figure's neighbouring words name, and who the figure is about;
 ``institutions``: the type and country a name states, bank names standing as words;
 ``products``: the type a product name states, lists of products; ``actions``: the
-regulatory act a sentence's wording states. The model's labels fill in where they are
+regulatory act a sentence's wording states; ``noise``: figures that are no fact (stock
+quotes and codes, examples, like counts). The model's labels fill in where they are
 silent. The word lists they read live in ``extractor.lexicon``.
 """
 
 from .actions import names_regulation, reasons_in, regulatory_act
-from .institutions import country_from_name, institution_mentions, institution_type_from_name
+from .institutions import (
+    checked_type,
+    country_from_name,
+    declared_names,
+    institution_mentions,
+    institution_type_from_name,
+    is_generic_name,
+    parenthesised_alias,
+)
 from .metrics import metric_from_context, metric_name_near, nearest_name, unit_fits
-from .products import listed_products, product_type_from_name
+from .noise import is_noise, numbered_figures, real_figures
+from .products import is_named_as_a_product, is_not_a_product, listed_products, product_type, product_type_from_name
 
 __all__ = [
+    "checked_type",
     "country_from_name",
+    "declared_names",
     "institution_mentions",
     "institution_type_from_name",
+    "is_generic_name",
+    "is_noise",
+    "is_named_as_a_product",
+    "is_not_a_product",
     "listed_products",
     "metric_from_context",
     "metric_name_near",
     "names_regulation",
     "nearest_name",
+    "numbered_figures",
+    "parenthesised_alias",
+    "product_type",
     "product_type_from_name",
+    "real_figures",
     "reasons_in",
     "regulatory_act",
     "unit_fits",

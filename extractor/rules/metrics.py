@@ -12,11 +12,12 @@ from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
+from ..chars import has_latin
 from ..lexicon import (
     COUNT_METRICS,
-    CURRENCY_CODES,
     METRIC_KEYWORDS,
     MONEY_METRICS,
+    MONEY_UNITS,
     RATIO_METRICS,
     RATIO_UNITS,
     WORDS_AFTER_FIGURE,
@@ -32,13 +33,32 @@ def unit_fits(metric: MetricKind, unit: str | None) -> bool:
     if metric in RATIO_METRICS:
         return unit in RATIO_UNITS
     if metric in MONEY_METRICS:
-        return unit is None or unit in CURRENCY_CODES
+        return unit is None or unit in MONEY_UNITS
     if metric in COUNT_METRICS:
-        return unit is None or unit not in CURRENCY_CODES | RATIO_UNITS | {"times"}
+        return unit is None or unit not in MONEY_UNITS | RATIO_UNITS | {"times"}
     return True
 
 
-_AFTER_WORD = re.compile(rf"\s*({'|'.join(WORDS_AFTER_FIGURE)})")  # no word is the start of another
+def _is_english(word: str) -> bool:
+    return word.isascii()
+
+
+# counted things right after a figure: 超千万用户 (within 6 characters), 227.9 million consumers
+_AFTER_WORD = re.compile(rf"\s*({'|'.join(w for w in WORDS_AFTER_FIGURE if not _is_english(w))})")
+_AFTER_WORD_EN = re.compile(
+    rf"[ \u00a0]+({'|'.join(sorted((w for w in WORDS_AFTER_FIGURE if _is_english(w)), key=len, reverse=True))})\b",
+    re.IGNORECASE,
+)
+# written a word or two after the figure: 超1300万元巨额罚单 (6 characters), a $500 million civil penalty
+_NEAR_AFTER = [(word, metric) for word, metric in WORDS_NEAR_AFTER_FIGURE if not _is_english(word)]
+_NEAR_AFTER_EN = [
+    (re.compile(rf"(?<![A-Za-z]){re.escape(word)}", re.IGNORECASE), metric)
+    for word, metric in WORDS_NEAR_AFTER_FIGURE
+    if _is_english(word)
+]
+_EN_WINDOW = 24  # characters after a figure that English words are looked for in
+_LATIN = re.compile("[A-Za-z]")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")  # keeps every offset
 
 
 @lru_cache(maxsize=64)
@@ -53,7 +73,10 @@ def _keyword_hits(text: str) -> list[tuple[int, int, int]]:
     Built once per article, so each of its figures looks only at the few hits in its
     own sentence instead of searching for every keyword again. One regex search per
     position where a keyword starts (the longest there; the keywords it begins with are
-    known), not one scan of the text per keyword.
+    known), not one scan of the text per keyword. English keywords are searched apart, in
+    the text with its Latin letters lowered (a search of plain words is many times faster
+    than one in any case) and only where it has Latin letters; each ends where its words
+    do ("NPL" reads "NPLs", "non-performing loans (“NPLs”) ratio").
     """
     hits = []
     search = _ANY_KEYWORD.search
@@ -63,17 +86,40 @@ def _keyword_hits(text: str) -> list[tuple[int, int, int]]:
         for keyword, rank in _STARTING[found.group()]:
             hits.append((at, at + len(keyword), rank))
         found = search(text, at + 1)
+    if has_latin(text):
+        lowered = text.lower()  # offsets kept where the length is; else only A-Z lowered
+        if len(lowered) != len(text):
+            lowered = text.translate(_ASCII_LOWER)
+        search = _ANY_ENGLISH_KEYWORD.search
+        found = search(lowered)
+        while found is not None:
+            at = found.start()
+            if not (at and lowered[at - 1].isascii() and lowered[at - 1].isalpha()):  # from a word's start
+                for keyword, rank in _STARTING_ENGLISH[found.group()]:
+                    tail = _NAME_TAIL.match(text, at + len(keyword))
+                    assert tail is not None  # every part of it is optional
+                    hits.append((at, tail.end(), rank))
+            found = search(lowered, at + 1)
     hits.sort()
     return hits
 
 
-_RANK = {keyword: rank for rank, (keyword, _) in enumerate(METRIC_KEYWORDS)}
-# longest first, so that a search reports the longest keyword that starts where it stops
-_ANY_KEYWORD = re.compile("|".join(re.escape(k) for k in sorted(_RANK, key=len, reverse=True)))
-# a keyword → every keyword it starts with (itself included): 净利润 → 净利润, 净利
-_STARTING = {
-    longer: [(keyword, rank) for keyword, rank in _RANK.items() if longer.startswith(keyword)] for longer in _RANK
-}
+def _starting(keywords: dict[str, int]) -> dict[str, list[tuple[str, int]]]:
+    """A keyword → every keyword it starts with (itself included): 净利润 → 净利润, 净利."""
+    return {longer: [(k, rank) for k, rank in keywords.items() if longer.startswith(k)] for longer in keywords}
+
+
+def _alternation(keywords: Iterable[str]) -> re.Pattern[str]:
+    """Longest first, so that a search reports the longest keyword that starts where it stops."""
+    return re.compile("|".join(re.escape(k) for k in sorted(keywords, key=len, reverse=True)))
+
+
+_RANK = {k: rank for rank, (k, _) in enumerate(METRIC_KEYWORDS) if not _is_english(k)}
+_RANK_ENGLISH = {k.lower(): rank for rank, (k, _) in enumerate(METRIC_KEYWORDS) if _is_english(k)}
+_ANY_KEYWORD = _alternation(_RANK)
+_ANY_ENGLISH_KEYWORD = _alternation(_RANK_ENGLISH)
+_STARTING = _starting(_RANK)
+_STARTING_ENGLISH = _starting(_RANK_ENGLISH)
 
 
 def metric_from_context(
@@ -84,15 +130,23 @@ def metric_from_context(
     ``figures`` are the (start, end) spans of all figures in ``text``, sorted, when the
     caller has them already; otherwise the figures before this one are found again.
     """
+    english = has_latin(text) and _LATIN.search(text, end, end + _EN_WINDOW) is not None
     word_after = _AFTER_WORD.match(text, end, end + 6)
+    if word_after is None and english:
+        word_after = _AFTER_WORD_EN.match(text, end, end + _EN_WINDOW)
     if word_after is not None:
         word = word_after[1]
-        if unit_fits(WORDS_AFTER_FIGURE[word], unit):
-            return WORDS_AFTER_FIGURE[word], word
+        metric = WORDS_AFTER_FIGURE.get(word) or WORDS_AFTER_FIGURE[word.casefold()]
+        if unit_fits(metric, unit):
+            return metric, word
     after = text[end : end + 6]
-    for word, metric in WORDS_NEAR_AFTER_FIGURE:
+    for word, metric in _NEAR_AFTER:
         if word in after and unit_fits(metric, unit):
             return metric, word
+    for pattern, metric in _NEAR_AFTER_EN if english else ():
+        near = pattern.search(text, end, end + _EN_WINDOW)
+        if near is not None and unit_fits(metric, unit):
+            return metric, near.group()
     lo = sentence_start(text, start)
     hits = _keyword_hits(text)
     fitting = _ranks_fitting(unit)
@@ -118,9 +172,15 @@ def metric_from_context(
         # the mention ending last wins; on a tie, the keyword listed first
         best = max(((stop, -rank) for rank, (at, stop) in latest.items() if at >= floor), default=None)
         if best is not None:
-            keyword, metric = METRIC_KEYWORDS[-best[1]]
-            return metric, keyword
+            metric = METRIC_KEYWORDS[-best[1]][1]
+            at, stop = latest[-best[1]]
+            return metric, text[at:stop]  # as written: 不良贷款率, Net profit, non-performing loan ratio
     return None
+
+
+# what an English metric name goes on with after its keyword: the rest of the word, and a
+# "ratio" or "rate" a gloss in parentheses may stand before
+_NAME_TAIL = re.compile(r"[A-Za-z-]*(?:[ -](?:\([^()\d]{1,12}\) )?(?:ratio|rate)\b)?", re.IGNORECASE)
 
 
 def nearest_name(text: str, start: int, names: Iterable[str]) -> str | None:

@@ -4,8 +4,39 @@ from __future__ import annotations
 
 import re
 
-from ..lexicon import GENERIC_PRODUCTS, PRODUCT_LIST_OPENERS, PRODUCT_TYPE_WORDS
+from ..lexicon import COMPANY_WORDS, GENERIC_PRODUCTS, PRODUCT_LIST_OPENERS, PRODUCT_TYPE_WORDS
 from ..models import ProductType
+
+
+def is_not_a_product(name: str, text: str) -> bool:
+    """A name the model lists as a product that names a kind of offering (普惠小微贷款,
+    结构性存款), unless the article sets it off as a name (“…贷款”), or a company or
+    platform (居然小贷, P2P平台好车贷)."""
+    if name in GENERIC_PRODUCTS or any(word in name for word in ("平台",)) or name.endswith(COMPANY_WORDS):
+        return True
+    quoted = any(f"{open_}{name}{close}" in text for open_, close in (("“", "”"), ('"', '"'), ("「", "」")))
+    return name.endswith(GENERIC_PRODUCTS) and not quoted
+
+
+def is_named_as_a_product(name: str, text: str) -> bool:
+    """Whether the article names ``name`` as an offering: its name says what it is (…贷,
+    花呗, …理财, …宝), or the article sets it off as a name (“微众企业+”). A place, a time
+    or a program the model lists (伦敦时间, 中国香港, 沪伦通) is neither."""
+    if product_type_from_name(name) is not None or name.endswith(("宝", "通", "付", "卡", "险")):
+        return True
+    return any(f"{open_}{name}{close}" in text for open_, close in (("“", "”"), ('"', '"'), ("「", "」"), ("《", "》")))
+
+
+def product_type(name: str, proposed: ProductType) -> ProductType:
+    """A product's type: what its name states outright (…车贷, 花呗); else the model's
+    type; else, for a name that only ends in 贷, a consumer loan. 贷 alone says a loan,
+    not whose: 生猪养殖贷 is a business loan, so the model's reading stands over it."""
+    stated = product_type_from_name(name)
+    if stated is not None and stated is not ProductType.consumer_loan:
+        return stated
+    if proposed is not ProductType.other:
+        return proposed
+    return stated or ProductType.other
 
 
 def product_type_from_name(name: str) -> ProductType | None:

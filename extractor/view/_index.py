@@ -129,9 +129,7 @@ def _most_first(counts: Counter[str]) -> list[tuple[str, int]]:
 
 def index_page(title: str, rows: list[IndexRow], totals: Totals, notices: list[str]) -> str:
     facts = " · ".join(f"{totals.facts[kind]} {KIND_LABELS[kind]}s" for kind in KINDS)
-    summary = (
-        f"{totals.articles} articles · {totals.failed} failed · {totals.warnings} with warnings · facts: {facts}"
-    )
+    summary = f"{totals.articles} articles · {totals.failed} failed · {totals.warnings} with warnings · facts: {facts}"
     notice_html = ""
     if notices:
         items = "".join(f"<li>{text_html(n)}</li>" for n in notices)

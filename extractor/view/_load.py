@@ -86,4 +86,3 @@ def read_run(path: Path) -> Run:
     if errors.exists() and errors != facts:
         _read_errors(errors, run)
     return run
-

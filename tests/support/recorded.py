@@ -20,10 +20,18 @@ CASSETTES = Path(__file__).parent.parent / "cassettes"
 _BODY_MARK = "正文:\n"
 
 
+def shown_article(request: dict[str, Any]) -> str:
+    """The message that shows the article (from its body mark on), or ""."""
+    for message in request.get("messages", []):
+        content = message.get("content") or ""
+        at = content.find(_BODY_MARK)
+        if at >= 0:
+            return content[at:]
+    return ""
+
+
 def _article_key(request: dict[str, Any]) -> str:
-    system = next((m["content"] for m in request.get("messages", []) if m.get("role") == "system"), "")
-    at = system.find(_BODY_MARK)
-    return system[at + len(_BODY_MARK) : at + len(_BODY_MARK) + 80] if at >= 0 else ""
+    return shown_article(request)[len(_BODY_MARK) : len(_BODY_MARK) + 80]
 
 
 def pass_of(request: dict[str, Any]) -> str:
@@ -73,9 +81,8 @@ def answer_with_fallback(request: dict[str, Any]) -> dict[str, Any]:
     answer = next(a for (_, kind), a in recorded_answers().items() if kind == wanted)
     if wanted != "metrics":
         return answer
-    system = next((m["content"] for m in request.get("messages", []) if m.get("role") == "system"), "")
-    body = system[system.find(_BODY_MARK) :]
-    shown = {int(n) for n in _MARK.findall(body)}  # the article's marks, not the instructions' examples
+    # the article's marks, not the instructions' examples
+    shown = {int(n) for n in _MARK.findall(shown_article(request))}
     answer = json.loads(json.dumps(answer))
     content = json.loads(answer["choices"][0]["message"]["content"])
     content["metrics"] = [label for label in content.get("metrics", []) if label.get("id") in shown]
@@ -86,10 +93,10 @@ def answer_with_fallback(request: dict[str, Any]) -> dict[str, Any]:
 def recorded_content(article_text: str) -> dict[str, str]:
     """pass → the JSON the model answered for this seed article (first answers)."""
     from extractor.chunking import Chunk
-    from extractor.numbers import find_figures
     from extractor.pipeline import marked_text
+    from extractor.rules import numbered_figures
 
-    candidates = dict(enumerate(find_figures(article_text), start=1))
+    candidates = numbered_figures(article_text)
     key = marked_text(article_text, Chunk(0, len(article_text)), candidates)[:80]
     return {
         kind: answer["choices"][0]["message"]["content"]
