@@ -18,7 +18,7 @@ from extractor.normalise import (
     rule_actions,
 )
 from extractor.numbers import find_figures, parse_figure
-from extractor.rules import institution_mentions, listed_products, metric_from_context
+from extractor.rules import institution_mentions, listed_products, metric_from_context, metric_name_near
 from extractor.rules.institutions import _BANK_MENTION, _bank_mentions
 from extractor.rules.metrics import _keyword_hits
 
@@ -496,3 +496,18 @@ def test_a_product_needs_a_name_that_says_so_or_quotes(name: str, text: str, nam
     from extractor.rules import is_named_as_a_product
 
     assert is_named_as_a_product(name, text) is named
+
+
+@pytest.mark.parametrize(
+    ("text", "figure", "name"),
+    [
+        ("此次直播共吸引12.3万人次在线观看", "12.3万人次", "在线观看"),
+        ("150亿注册资本理论上可撬动高达750亿元的放贷资金池", "750亿元", "放贷资金池"),
+        ("监管通过业务规则(如联合贷款出资比例不低于30%)将业务", "30%", "联合贷款出资比例"),
+        ("按监管要求的小贷公司出资比例不低于30%及合作互联网贷款余额上限规定计算", "30%", "小贷公司出资比例"),
+        ("合作催收机构数量达三百余家,远超", "三百余家", "合作催收机构数量"),
+    ],
+)
+def test_a_figure_no_keyword_names_is_named_by_whole_words_near_it(text: str, figure: str, name: str) -> None:
+    start = text.index(figure)
+    assert metric_name_near(text, start, start + len(figure)) == name

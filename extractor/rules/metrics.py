@@ -213,21 +213,36 @@ def _first_mention(text: str, name: str, lo: int, hi: int) -> int:
 
 
 _NAME_STOPS = " ,，。;；:：、()（）[]【】“”\"'-—"
+# words that lead into a figure (不低于30%, 高达750亿元) or join two names (A及B): not
+# part of what the figure counts
+_LEADS_INTO_FIGURE = re.compile(r"(?:不低于|不高于|不超过|不少于|超过|高达|达到|约为|约|达|为|共|至|了|是)+$")
+_JOINS = "的及和与或、"
+_NAME_WINDOW = 8
 
 
 def metric_name_near(text: str, start: int, end: int) -> str:
     """What a figure counts when no keyword names it: the words right after it
-    (12.3万人次在线观看 → 在线观看), else the words right before it."""
+    (12.3万人次在线观看 → 在线观看), else the words right before it, without the words
+    that lead into the figure (出资比例不低于30% → 出资比例) and, where the window cut a
+    word, from the first joining word on (…贷款及合作互联网贷款 → 合作互联网贷款)."""
     after = []
-    for char in text[end : end + 8]:
+    for char in text[end : end + _NAME_WINDOW]:
         if char in _NAME_STOPS or char.isdigit():
             break
         after.append(char)
-    if len(after) >= 2:
+    if after and after[0] == "的":  # 750亿元的放贷资金池: what the figure is of
+        after = after[1:]
+    if len(after) >= 2 and after[0] not in _JOINS:  # 30%及… starts the next item
         return "".join(after)
-    before = []
-    for char in reversed(text[max(0, start - 8) : start]):
+    before: list[str] = []
+    for char in reversed(text[max(0, start - 2 * _NAME_WINDOW) : start]):
         if char in _NAME_STOPS or char.isdigit():
             break
         before.append(char)
-    return "".join(reversed(before))
+    words = _LEADS_INTO_FIGURE.sub("", "".join(reversed(before))) or "".join(reversed(before))
+    if len(words) > _NAME_WINDOW:
+        words = words[-_NAME_WINDOW:]
+        joint = next((n for n, char in enumerate(words) if char in _JOINS), None)
+        if joint is not None and len(words) - joint - 1 >= 2:
+            words = words[joint + 1 :]
+    return words.lstrip(_JOINS) or words
