@@ -58,9 +58,7 @@ def run(
     concurrency: Annotated[
         int, typer.Option(min=1, max=4096, help="articles in flight at once, and requests on the wire at most")
     ] = 1,
-    rpm: Annotated[
-        float | None, typer.Option(help="at most this many requests per minute, retries included")
-    ] = None,
+    rpm: Annotated[float | None, typer.Option(help="at most this many requests per minute, retries included")] = None,
     model: Annotated[str | None, typer.Option(help="model name at the endpoint")] = None,
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint; default: embedded model")] = None,
     mode: Annotated[str | None, typer.Option(help=" | ".join(MODES))] = None,

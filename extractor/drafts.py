@@ -10,10 +10,11 @@ facts (``normalise.py``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_args
 
 import instructor
-from pydantic import BaseModel, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator
+from typing_extensions import Self
 
 from .models import ActionKind, InstitutionType, MetricKind, ProductType
 from .numbers import Candidate
@@ -52,9 +53,64 @@ class Draft(BaseModel):
         return fresh
 
 
+# errors quoted back to the model in a re-ask: a small model that mixes up the tasks can
+# make every item wrong, and 36 errors of 360 characters each (the answer echoed before
+# them) fill an 8k context, leaving no room for the corrected answer
+REASK_ERRORS = 5
+
+
+def fewer_errors(error: ValidationError, keep: int = REASK_ERRORS) -> ValidationError:
+    """The same error with its first ``keep`` line errors (the re-ask names a few)."""
+    details = error.errors(include_url=False)
+    if len(details) <= keep:
+        return error
+    return ValidationError.from_exception_data(error.title, details[:keep])  # type: ignore[arg-type]
+
+
 class Answer(Draft, instructor.ResponseSchema):
     """A whole answer to one pass. Being a ResponseSchema already, it is used by
-    instructor as it is, not wrapped in a freshly created class on every call."""
+    instructor as it is, not wrapped in a freshly created class on every call.
+
+    A failing answer raises with its first few errors only: instructor quotes the error
+    to the model when it re-asks."""
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, **kwargs: Any) -> Self:
+        try:
+            return super().model_validate_json(json_data, **kwargs)
+        except ValidationError as error:
+            raise fewer_errors(error) from None
+
+    @classmethod
+    def model_validate(cls, obj: Any, **kwargs: Any) -> Self:
+        try:
+            return super().model_validate(obj, **kwargs)
+        except ValidationError as error:
+            raise fewer_errors(error) from None
+
+    @classmethod
+    def valid_items(cls, data: Any, context: dict[str, Any] | None = None) -> tuple[Self, int] | None:
+        """The answer with each list's failing items left out, and how many were: for an
+        answer still wrong after its re-asks. None when the answer is no object of lists,
+        or no item of it stands."""
+        if not isinstance(data, dict):
+            return None
+        kept: dict[str, list[Any]] = {}
+        dropped = 0
+        for name, info in cls.model_fields.items():
+            items = data.get(name, [])
+            (item_model, *_) = get_args(info.annotation) or (None,)
+            if not isinstance(items, list) or not (isinstance(item_model, type) and issubclass(item_model, Draft)):
+                return None
+            kept[name] = []
+            for item in items:
+                try:
+                    kept[name].append(item_model.model_validate(item, context=context))
+                except ValidationError:
+                    dropped += 1
+        if not any(kept.values()):
+            return None
+        return cls.model_validate(kept, context=context), dropped
 
 
 class InstitutionDraft(Draft):

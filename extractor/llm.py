@@ -68,6 +68,7 @@ class CallResult:
     value: BaseModel
     usage: Usage
     truncated: bool = False  # cut at max_tokens; only the complete items were kept
+    dropped: int = 0  # items that still failed validation after the re-asks, left out
 
 
 _CONNECTIONS_PER_POOL = 16
@@ -515,6 +516,9 @@ class ModelCaller:
             if _is_transient(error) or _status_error(error) is not None:
                 raise TransportError(message, usage=usage) from None
             if isinstance(error, InstructorRetryException):
+                standing = _valid_items(error, response_model, context)
+                if standing is not None:
+                    return CallResult(value=standing[0], usage=usage, dropped=standing[1])
                 raise ValidationFailed(_short_validation_message(error), usage=usage) from error
             raise ExtractionError(message, usage=usage) from None
         raise AssertionError("unreachable")  # pragma: no cover
@@ -537,6 +541,26 @@ def _salvage(error: IncompleteOutputException, model: type[T], context: dict[str
         return model.model_validate_json(closed, context=context)
     except ValueError:
         return None
+
+
+def _valid_items(
+    error: InstructorRetryException, model: type[T], context: dict[str, Any] | None
+) -> tuple[T, int] | None:
+    """The last answer's items that stand on their own, and how many did not, when the
+    answer is still wrong after its re-asks (a small model that mixes up the tasks writes
+    some labels of the wrong shape among good ones)."""
+    valid_items = getattr(model, "valid_items", None)
+    completion = getattr(error, "last_completion", None)
+    if valid_items is None or completion is None:
+        return None
+    try:
+        message = completion.choices[0].message
+        text = message.content or message.tool_calls[0].function.arguments or ""
+        data = json.loads(text[text.find("{") : text.rfind("}") + 1])  # inside a ``` fence too
+    except (AttributeError, IndexError, TypeError, ValueError):
+        return None
+    standing: tuple[T, int] | None = valid_items(data, context)
+    return standing
 
 
 @lru_cache(maxsize=64)

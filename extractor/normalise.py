@@ -726,6 +726,23 @@ def ground_actions(text: ArticleText, drafts: Iterable[ActionDraft], entities: E
             target = None
         regulator = draft.regulator.strip() if draft.regulator and text.mentions(draft.regulator) else None
         date = parse_date(draft.date, published) if draft.date and text.mentions(draft.date) else None
+        around = text.grounder.sentence_around(evidence.start, evidence.end)
+        if (
+            regulator is None
+            and target is None
+            and draft.action not in (ActionKind.new_rule, ActionKind.rule_effective)
+        ):
+            # an act the model gave no parties: both read from its sentence, when it
+            # names both (NFRA fined Eastcoast Consumer Finance …); one alone is too
+            # little to stand on (dropped below)
+            acting = _regulator_in(clause, entities, draft.action)
+            acted_on = entities.target_named(body, around.end)
+            if acting and acted_on and acted_on not in acting and acting not in acted_on:
+                regulator, target = acting, acted_on
+        if amount is None and draft.action is ActionKind.fine:
+            amount, currency = _money_in(body, around.start, around.end)
+        if date is None:
+            date = parse_date(first_period(clause), published)
         action = RegulatoryAction(
             regulator=regulator,
             target=target,
@@ -737,7 +754,6 @@ def ground_actions(text: ArticleText, drafts: Iterable[ActionDraft], entities: E
             reasons=[r.strip() for r in draft.reasons if r.strip()],
             evidence=[evidence],
         )
-        around = text.grounder.sentence_around(evidence.start, evidence.end)
         for one in one_per_target(action, body[around.start : around.end], entities):
             key = (one.target, one.action, one.date, one.amount)
             if key not in seen:
@@ -775,6 +791,24 @@ def listed_targets(sentence: str, entities: EntityIndex, regulator: str | None) 
     return sorted(first, key=first.__getitem__)
 
 
+def _regulator_in(sentence: str, entities: EntityIndex, kind: ActionKind) -> str | None:
+    """The regulator a sentence names (by a known spelling or a short name such as NFRA);
+    for an investigation also the police, prosecutors and courts."""
+    return entities.regulator_in(sentence, authorities=kind is ActionKind.investigation) or next(
+        (name for alias, name in entities.regulator_aliases if re.search(rf"\b{re.escape(alias)}\b", sentence)),
+        None,
+    )
+
+
+def _money_in(body: str, start: int, end: int) -> tuple[float | None, str | None]:
+    """The first sum of money in ``body[start:end]`` and its currency, else (None, None)."""
+    money = [c for c in find_figures(body[start:end]) if c.figure.unit in MONEY_UNITS]
+    if not money:
+        return None, None
+    first = money[0]
+    return first.figure.value, _currency(body, start + first.start, start + first.end, first.figure.unit)
+
+
 def rule_actions(text: ArticleText, found: list[RegulatoryAction], entities: EntityIndex) -> list[RegulatoryAction]:
     """Acts the wording states (罚单, 批复, 新规…落地) that ``found`` does not report."""
     body = text.text
@@ -789,10 +823,7 @@ def rule_actions(text: ArticleText, found: list[RegulatoryAction], entities: Ent
         end = start + len(sentence)
         if any(a.action is kind and any(e.start < end and start < e.end for e in a.evidence) for a in found):
             continue
-        regulator = entities.regulator_in(sentence, authorities=kind is ActionKind.investigation) or next(
-            (name for alias, name in entities.regulator_aliases if re.search(rf"\b{re.escape(alias)}\b", sentence)),
-            default_regulator,
-        )
+        regulator = _regulator_in(sentence, entities, kind) or default_regulator
         industry_wide = kind in (ActionKind.new_rule, ActionKind.rule_effective)
         # only an institution the sentence names, or the article's own subject where the
         # sentence speaks of it (公司…收到罚单): an act's target is never guessed
@@ -801,16 +832,14 @@ def rule_actions(text: ArticleText, found: list[RegulatoryAction], entities: Ent
             target = entities.title_subject  # a digest's 2024年收到超1300万元罚单 is about its subject
         if target is not None and regulator is not None and (target in regulator or regulator in target):
             target = None
-        money = [c for c in find_figures(sentence) if c.figure.unit in MONEY_UNITS]
+        amount, currency = _money_in(body, start, end)
         action = RegulatoryAction(
             regulator=regulator,
             target=target,
             action=kind,
             summary=action_summary(sentence),
-            amount=money[0].figure.value if money else None,
-            currency=_currency(body, start + money[0].start, start + money[0].end, money[0].figure.unit)
-            if money
-            else None,
+            amount=amount,
+            currency=currency,
             date=parse_date(first_period(sentence), text.article.published_at),
             reasons=reasons_in(sentence) if kind is ActionKind.fine else [],
             evidence=[Evidence(text=sentence, start=start, end=end)],

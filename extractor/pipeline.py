@@ -152,6 +152,10 @@ class Extractor:
         drafts.usage = drafts.usage.add(result.usage)
         drafts.calls += 1
         assert isinstance(result.value, model)
+        if result.dropped:
+            drafts.warnings.append(
+                f"{model.__name__}: {result.dropped} items still invalid after the re-asks were left out"
+            )
         if result.truncated:
             drafts.cut.add(model.__name__)
         elif self._cache is not None and key is not None:

@@ -9,6 +9,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -38,6 +39,7 @@ from .support.processes import (
 from .support.recorded import (
     answer_from_recordings,
     answer_with_fallback,
+    pass_of,
     recorded_answers,
     seed_variations,
     shown_article,
@@ -371,3 +373,34 @@ async def test_a_failing_pass_stops_its_siblings_and_leaves_none_running() -> No
         await _one_by_one([step("first", fail=True), later])
     assert started == ["first"] and later.cr_frame is None  # closed, never awaited
     assert await _one_by_one([step("x"), step("y")]) == ["x", "y"]
+
+
+async def test_an_answer_still_wrong_after_its_reasks_keeps_its_valid_items() -> None:
+    """A small model that mixes up the tasks writes action-shaped labels among good ones,
+    again on every re-ask: the re-ask quotes a few errors, not all (36 of them filled an
+    8k context), and the good labels are kept with a warning, not the article lost."""
+    seen: list[dict[str, Any]] = []
+
+    def answer(request: dict[str, Any]) -> dict[str, Any]:
+        completion = answer_from_recordings(request)
+        if pass_of(request) != "metrics":
+            return completion
+        seen.append(request)
+        completion = json.loads(json.dumps(completion))
+        content = json.loads(completion["choices"][0]["message"]["content"])
+        wrong = [{"id": n, "subject": "微众银行", "metric": "fine", "quote": "罚款"} for n in range(1, 21)]
+        content["metrics"] = content["metrics"] + wrong
+        completion["choices"][0]["message"]["content"] = json.dumps(content, ensure_ascii=False)
+        return completion
+
+    article = SEED[5]
+    with StubEndpoint(answer) as stub:
+        async with stub_extractor(stub) as extractor:
+            facts = await extractor.extract(article)
+    assert len(seen) == 1 + Config().max_reasks
+    for reask in seen[1:]:
+        quoted = reask["messages"][-1]["content"]
+        assert quoted.count("For further information") <= 5 and len(quoted) < 3000
+    assert facts.metrics, "the valid labels stand"
+    (warning,) = [w for w in facts.warnings if "still invalid after the re-asks" in w]
+    assert warning.startswith("MetricLabels: 20 items")

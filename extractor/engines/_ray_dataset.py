@@ -442,4 +442,3 @@ def extract_dataset(
     )
     servers = start_node_servers(config, forwarded_environment(), node_backend) if node_wide else None
     return map_articles(ds, config, plan, node_servers=servers, node_backend=node_backend)
-
