@@ -30,13 +30,13 @@ sys.path.insert(0, str(ROOT))
 
 from bench.readme_table import report
 from extractor.articles import load
+from extractor.backends import StaticBackend
 from extractor.backends.weights import MODEL_NAME
 from extractor.config import Config
 from extractor.llm import Endpoint
 from extractor.models import Article, ArticleFacts, Evidence, FinancialMetric, Institution, article_id
 from extractor.pipeline import Extractor
-from tests.conftest import StaticBackend
-from tests.support.openai_stub import StubEndpoint
+from extractor.testing import StubEndpoint
 from tests.support.recorded import answer_from_recordings
 
 TAGS = "甲乙丙丁戊己庚辛壬癸"

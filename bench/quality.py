@@ -34,7 +34,7 @@ from bench.readme_table import report
 from extractor import ExtractionError
 from extractor.articles import load
 from extractor.config import Config, cache_root
-from extractor.evaluate import FACT_TYPES, evaluate, unmatched
+from extractor.evaluate import FACT_TYPES, evaluate
 from extractor.llm import ModelCaller
 from extractor.models import (
     Article,
@@ -216,6 +216,8 @@ def _line(kind: str, fact: dict[str, Any]) -> str:
 def explain(golds: list[dict[str, Any]], predictions: list[dict[str, Any]]) -> str:
     """Per article: what was extracted that no gold fact matches (+), what gold facts
     were missed (-), leniently; and (~) what matched leniently but not strictly."""
+    # imported here: embedded_speed.py runs this script on older checkouts without it
+    from extractor.evaluate import unmatched
     by_title = {_fold(p["article"].get("title")): p for p in predictions}
     out = []
     for gold in golds:

@@ -66,7 +66,17 @@ def _interactions() -> list[tuple[str, int, dict[str, Any]]]:
     return found
 
 
+def _completions() -> list[tuple[str, int, dict[str, Any]]]:
+    """The chat completion requests (doctor's GET /models before them are checked apart)."""
+    return [
+        (name, n, i)
+        for name, n, i in INTERACTIONS
+        if i["request"]["method"] == "POST" and i["request"]["uri"].endswith("/chat/completions")
+    ]
+
+
 INTERACTIONS = _interactions()
+COMPLETIONS = _completions()
 
 
 def _errors(component: str, instance: Any) -> list[str]:
@@ -78,7 +88,7 @@ def _errors(component: str, instance: Any) -> list[str]:
 
 def test_every_mode_is_recorded() -> None:
     modes = set()
-    for _, _, interaction in INTERACTIONS:
+    for _, _, interaction in COMPLETIONS:
         body = json.loads(interaction["request"]["body"])
         if "tools" in body:
             modes.add("tools")
@@ -92,7 +102,7 @@ def test_every_mode_is_recorded() -> None:
 
 
 @pytest.mark.parametrize(
-    "interaction", [i for _, _, i in INTERACTIONS], ids=[f"{name}:{n}" for name, n, _ in INTERACTIONS]
+    "interaction", [i for _, _, i in COMPLETIONS], ids=[f"{name}:{n}" for name, n, _ in COMPLETIONS]
 )
 def test_recorded_traffic_conforms_to_the_openai_description(interaction: dict[str, Any]) -> None:
     request = json.loads(interaction["request"]["body"])
@@ -111,9 +121,19 @@ def test_recorded_traffic_conforms_to_the_openai_description(interaction: dict[s
 
 def test_the_check_catches_a_wrong_body() -> None:
     """The validator is not vacuous: a body the description forbids is reported."""
-    good = json.loads(INTERACTIONS[0][2]["request"]["body"])
+    good = json.loads(COMPLETIONS[0][2]["request"]["body"])
     assert _errors("CreateChatCompletionRequest", good) == []
     assert _errors("CreateChatCompletionRequest", {**good, "messages": []})  # minItems 1
     assert _errors("CreateChatCompletionRequest", {**good, "temperature": "hot"})
     assert _errors("CreateChatCompletionRequest", {**good, "response_format": {"type": "yaml"}})
     assert _errors("CreateChatCompletionRequest", {k: v for k, v in good.items() if k != "model"})
+
+
+def test_every_recorded_request_is_a_completion_or_a_model_list() -> None:
+    """Nothing else goes to an endpoint; the model list answers as the description says."""
+    others = [i for _, _, i in INTERACTIONS if i not in [c for _, _, c in COMPLETIONS]]
+    for interaction in others:
+        assert interaction["request"]["method"] == "GET" and interaction["request"]["uri"].endswith("/models")
+        if interaction["response"]["status"]["code"] == 200:
+            listed = json.loads(interaction["response"]["body"]["string"])
+            assert _errors("ListModelsResponse", listed) == []
