@@ -400,7 +400,15 @@ _SCAN_RE = re.compile(
 )
 # Dates and times (2024-06-30, 2024.6, 10:30), blanked before the scan; the leading digit
 # stands outside the alternation so that the regex engine skips straight to digits.
-_DATE_OR_TIME = re.compile(r"\d(?:\d{3}[-/.]\d{1,2}(?:[-/.]\d{1,2})?|\d?:\d{2}(?::\d{2})?)")
+# 2021-03-15, 2021/3/15, 2021.3.15 (a year of 19xx or 20xx, a month 1-12 after a dot),
+# 12:30: blanked before the figure scan. A dot after four digits is a decimal point
+# when a month cannot follow it or a unit does (2086.85亿元, 1686.17亿元, 2020.12亿元).
+_DATED_YEAR = r"(?:(?<=1)9|(?<=2)0)\d{2}"
+_DATE_TAIL = (
+    r"(?:[-/]\d{1,2}(?:[-/]\d{1,2})?"
+    r"|\.(?:1[0-2]|0?[1-9])(?:\.(?:3[01]|[12]\d|0?[1-9]))?(?![\d.万亿千百元%％倍股份美欧英港日]))"
+)
+_DATE_OR_TIME = re.compile(rf"\d(?:{_DATED_YEAR}{_DATE_TAIL}|\d?:\d{{2}}(?::\d{{2}})?)")
 _CN_NUM_CHARS_SET = frozenset(_CN_NUM_CHARS)  # a set: "" is in every str
 # A number followed by these is a date, a time or a duration, not a figure.
 _NOT_FIGURE_AFTER = re.compile(r"年|月|日|号|季度|时|点|分钟|秒|周|天|岁|个月|小时")  # .match at a position

@@ -144,3 +144,19 @@ def test_a_loss_written_with_a_minus_sign_is_negative() -> None:
     """净利润为-945万元 is a loss of 9.45 million; 4月5日-4月11日 is a span of days, no figure."""
     text = "居然小贷2019年的净利润为-945万元，较上年同期下降-27.50%。上周（4月5日-4月11日）收益率再度下降"
     assert [(c.raw, c.figure.value) for c in find_figures(text)] == [("-945万元", -9450000), ("-27.50%", -27.5)]
+
+
+@pytest.mark.parametrize(
+    ("text", "raws"),
+    [
+        ("资产总额2086.85亿元", ["2086.85亿元"]),
+        ("营收1686.17亿元", ["1686.17亿元"]),
+        ("基金份额6786.02万份", ["6786.02万份"]),
+        ("贷款2020.12亿元", ["2020.12亿元"]),
+        ("2021.3.15发布,收入3亿元", ["3亿元"]),
+        ("于2019.10上线", []),
+        ("2021-03-15,12:30开盘", []),
+    ],
+)
+def test_four_digits_and_a_decimal_are_a_figure_unless_they_read_as_a_date(text: str, raws: list[str]) -> None:
+    assert [text[c.start : c.end] for c in find_figures(text)] == raws
