@@ -19,6 +19,15 @@ succeed (no backend, no weights, a bad setting, an output folder that cannot be 
 or is in use) or, for ``FigureError``, that one string is not a figure. Bad input files
 are not exceptions: the loader reports each one as an ``UnreadableInput`` record and
 reads on. Every error pickles with its attributes, so it crosses process boundaries.
+
+The outer subpackages raise theirs under the same root (each exported where it is used):
+
+    ExtractorError
+    ├── extractor.engines.EngineUnavailable   the engine asked for cannot run here (also a RuntimeError)
+    ├── extractor.export.ExportInputError     no such folder, or no facts.jsonl in it (a ValueError)
+    ├── extractor.export.DestinationError     the destination is no earlier export (a ValueError)
+    ├── extractor.export.SeedTableError       the seed table contradicts itself (a ValueError)
+    └── extractor.view.RunNotFound            no run's output where the view was pointed (also a FileNotFoundError)
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from .support.recorded import answer_from_recordings, seed_variations
 def test_engines_by_name() -> None:
     assert ENGINES == ("local", "ray")
     assert isinstance(engine_named("local"), LocalEngine)
-    with pytest.raises(ValueError, match="unknown engine"):
+    with pytest.raises(ValueError, match="invalid engine .spark.: one of local, ray"):
         engine_named("spark")
     with pytest.raises(ValueError, match="need --engine ray"):
         engine_named("local", actors=2)

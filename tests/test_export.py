@@ -365,6 +365,7 @@ def test_exported_names_are_pinned() -> None:
             "ExportReport",
             "Problem",
             "SeedEntry",
+            "SeedTableError",
             "Tables",
             "export",
             "export_run",

@@ -171,3 +171,24 @@ def test_errors_keep_the_builtin_bases_callers_catch() -> None:
     for error in (extractor.TransportError, extractor.ValidationFailed, extractor.OutputTruncated):
         assert issubclass(error, extractor.ExtractionError)
         assert issubclass(error, extractor.ExtractorError)
+
+
+def test_the_outer_subpackages_errors_are_under_the_root_and_drawn() -> None:
+    """Each outer subpackage exports its errors, every one an ExtractorError and drawn in
+    the tree's outer part (by its dotted name)."""
+    import importlib
+
+    found = {}
+    for package in ("extractor.engines", "extractor.export", "extractor.view"):
+        try:
+            module = importlib.import_module(package)
+        except ImportError:  # an extra that is not installed
+            continue
+        for name, value in vars(module).items():
+            is_error = isinstance(value, type) and issubclass(value, BaseException)
+            if is_error and not name.startswith("_") and value.__module__.startswith(package):
+                found[f"{package}.{name}"] = value
+    assert "extractor.view.RunNotFound" in found
+    for dotted, error in found.items():
+        assert issubclass(error, extractor.ExtractorError), dotted
+        assert f"── {dotted} " in (_exceptions.__doc__ or ""), f"{dotted} is not drawn in the tree"

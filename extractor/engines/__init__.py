@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from .._exceptions import ConfigError, ExtractorError
 from ..batch import BatchResult, Progress
 from ..config import Config
 
@@ -42,7 +43,7 @@ class Engine(Protocol):
         ...
 
 
-class EngineUnavailable(RuntimeError):
+class EngineUnavailable(ExtractorError, RuntimeError):
     """The engine asked for cannot run here (its extra is not installed): says how to get it."""
 
 
@@ -50,7 +51,7 @@ def engine_named(name: str, *, ray_address: str | None = None, actors: int | Non
     """The engine called ``name``; Ray is imported only for ``ray``."""
     if name == "local":
         if ray_address is not None or actors is not None:
-            raise ValueError("--ray-address and --actors need --engine ray")
+            raise ConfigError("engine", name, "--ray-address and --actors need --engine ray")
         from .local import LocalEngine
 
         return LocalEngine()
@@ -62,4 +63,4 @@ def engine_named(name: str, *, ray_address: str | None = None, actors: int | Non
                 f"the ray engine needs the ray extra ({error}): pip install 'finfacts-extractor[ray]'"
             ) from None
         return RayEngine(address=ray_address, actors=actors)
-    raise ValueError(f"unknown engine {name!r}: choose one of {', '.join(ENGINES)}")
+    raise ConfigError("engine", name, f"one of {', '.join(ENGINES)}")

@@ -23,7 +23,7 @@ except ImportError as missing:  # pragma: no cover - exercised only without the 
 from ._build import TABLES
 from ._export import ExportReport, Tables, export, export_run
 from ._reader import ExportInputError, Problem
-from ._seed import SeedEntry, seed_entries
+from ._seed import SeedEntry, SeedTableError, seed_entries
 from ._write import FORMATS, DestinationError
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "ExportReport",
     "Problem",
     "SeedEntry",
+    "SeedTableError",
     "Tables",
     "export",
     "export_run",

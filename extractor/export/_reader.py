@@ -9,11 +9,12 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from .._exceptions import ExtractorError
 from ..models import ArticleFacts
 from ..output import FACTS
 
 
-class ExportInputError(ValueError):
+class ExportInputError(ExtractorError, ValueError):
     """There is no run to export: no such folder, or no facts.jsonl in it."""
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from .._exceptions import ExtractorError
 from ..models import InstitutionType
 from ._names import name_key
 
@@ -33,7 +34,7 @@ class SeedEntry:
         return (self.name, *self.aliases)
 
 
-class SeedTableError(ValueError):
+class SeedTableError(ExtractorError, ValueError):
     """The seed table contradicts itself (a name in two entries, a parent that is no entry)."""
 
 

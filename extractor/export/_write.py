@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from .._exceptions import ExtractorError
 from ._build import SERIES_SQL, TABLES
 from ._store import Store, quote_path
 
@@ -25,7 +26,7 @@ MANIFEST = "manifest.json"
 DUCKDB_STORAGE_VERSION = "v1.0.0"
 
 
-class DestinationError(ValueError):
+class DestinationError(ExtractorError, ValueError):
     """The destination exists and is not an earlier export: nothing is overwritten."""
 
 

@@ -12,11 +12,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .._exceptions import ExtractorError
 from ..models import ArticleFacts
 from ..output import ERRORS, FACTS, read_jsonl
 
 
-class RunNotFound(FileNotFoundError):
+class RunNotFound(ExtractorError, FileNotFoundError):
     """The path holds nothing the report can show."""
 
 
