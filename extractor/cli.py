@@ -251,9 +251,12 @@ def serve(
     timeout: Annotated[
         float | None, typer.Option(help="seconds for one model request, from sending it to the answer's last byte")
     ] = None,
+    rpm: Annotated[float | None, typer.Option(help="at most this many requests per minute, retries included")] = None,
 ) -> None:
     """Serve extraction over HTTP (needs the `serve` extra); EXTRACTOR_API_KEYS turns on auth."""
-    config = _config(base_url=base_url, model=model, mode=mode, cache=False if no_cache else None, timeout_s=timeout)
+    config = _config(
+        base_url=base_url, model=model, mode=mode, cache=False if no_cache else None, timeout_s=timeout, rpm=rpm
+    )
     try:
         from .service import ServiceSettings
         from .service import serve as run_service
@@ -273,8 +276,13 @@ def serve(
         keep_days=keep_days,
     )
     logging.getLogger("extractor.service").setLevel(logging.INFO)
+    from .view import render_report
+
+    def render_view(facts: list[dict[str, Any]], errors: list[dict[str, Any]], title: str) -> str:
+        return render_report(facts, errors, title=title)
+
     _settle_heap()
-    raise typer.Exit(run_service(settings))
+    raise typer.Exit(run_service(settings, render_view=render_view))
 
 
 @app.command("eval")

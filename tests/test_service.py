@@ -550,3 +550,35 @@ def test_sigterm_then_kill_9_mid_job_and_restarts_finish_every_article_exactly_o
                 assert wait_done(http, answered.json()["job_id"])["state"] == "done"
         # only what was not committed at the kill was sent again (at most three passes an article, +1 sync)
         assert stub.stats.requests - requests_before <= 3 * (at_kill["pending"] + 1)
+
+
+def test_a_jobs_view_is_the_report_of_its_results_and_errors(client: httpx.Client) -> None:
+    """GET /v1/jobs/{id}/view: the page ``extractor view`` writes, for the job's articles
+    (every finished one with its highlights, every failed one with its error)."""
+    from .test_view import KINDS, pages_of, parse
+
+    records = seed_variations(206)[203:]
+    records[1] = {**records[1], "text": records[1]["text"] + UNANSWERABLE}
+    job_id = client.post("/v1/jobs", json=records).json()["id"]
+    assert wait_done(client, job_id)["counts"] == {
+        "total": 3,
+        "ok": 2,
+        "failed": 1,
+        "pending": 0,
+        "running": 0,
+        "cancelled": 0,
+    }
+    results = lines(client.get(f"/v1/jobs/{job_id}/results"))
+    response = client.get(f"/v1/jobs/{job_id}/view")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    assert response.headers["x-job-complete"] == "true"
+    html = response.text
+    assert '<meta charset="utf-8">' in html and f"Job {job_id}" in html
+    pages = pages_of(parse(html))
+    assert set(pages) == {r["article"]["id"] for r in results} | {article_id(records[1]["text"])}
+    for facts in results:
+        marks = parse(pages[facts["article"]["id"]]).find("mark", "hl")
+        spans = {(int(m.attrs["data-start"]), int(m.attrs["data-end"])) for m in marks}
+        evidence = {(e["start"], e["end"]) for kind in KINDS for f in facts[kind] for e in f["evidence"]}
+        assert spans == evidence
+    assert client.get("/v1/jobs/no-such-job/view").status_code == 404

@@ -9,6 +9,7 @@ at run time, and they name objects local to ``create_app``.)
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -16,7 +17,7 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import FastAPI, HTTPException, Query, Request, Security
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -197,8 +198,20 @@ def _job_body() -> dict[str, Any]:
 # -- the app --------------------------------------------------------------------------
 
 
-def create_app(settings: ServiceSettings, *, on_fatal: Callable[[str], None] | None = None) -> FastAPI:
-    """The ASGI app; its lifespan starts and stops the ``Service``."""
+# renders a job's results and errors as one HTML page (the CLI hands in
+# extractor.view.render_report: the service and the view are siblings that never import
+# each other)
+ViewRenderer = Callable[[list[dict[str, Any]], list[dict[str, Any]], str], str]
+
+
+def create_app(
+    settings: ServiceSettings,
+    *,
+    on_fatal: Callable[[str], None] | None = None,
+    render_view: ViewRenderer | None = None,
+) -> FastAPI:
+    """The ASGI app; its lifespan starts and stops the ``Service``. With ``render_view``,
+    ``GET /v1/jobs/{id}/view`` serves a job's HTML report."""
     service = Service(settings, on_fatal)
 
     @contextlib.asynccontextmanager
@@ -425,6 +438,34 @@ def create_app(settings: ServiceSettings, *, on_fatal: Callable[[str], None] | N
         """NDJSON of the failed articles' records (as in ``errors.jsonl``), in input order."""
         status = await _known(job_id)
         return _ndjson(status, _stream(job_id, service.store.errors))
+
+    async def _all(job_id: str, read: Callable[..., Awaitable[list[tuple[int, str]]]]) -> list[dict[str, Any]]:
+        records: list[dict[str, Any]] = []
+        after = -1
+        while page := await read(job_id, after=after, limit=_PAGE):
+            records += [json.loads(text) for _, text in page]
+            after = page[-1][0]
+        return records
+
+    @v1(
+        "GET",
+        "/jobs/{job_id}/view",
+        tags=["jobs"],
+        response_class=HTMLResponse,
+        responses={200: {"content": {"text/html": {}}, "description": "the job's HTML report"}, **_errors(404)},
+    )
+    async def job_view(job_id: str) -> Response:
+        """The job's HTML report, as ``extractor view`` writes it for a run: every finished
+        article with its facts highlighted in the text, and every failed one with its error
+        (so far, while the job runs; ``X-Job-Complete`` says whether it is all)."""
+        status = await _known(job_id)
+        if render_view is None:
+            return _problem(404, "this service was started without the HTML view")
+        facts = await _all(job_id, service.store.results)
+        errors = await _all(job_id, service.store.errors)
+        page = await asyncio.to_thread(render_view, facts, errors, f"Job {job_id}")
+        headers = {"X-Job-State": status.state, "X-Job-Complete": str(status.state in FINAL_STATES).lower()}
+        return HTMLResponse(page, headers=headers)
 
     @v1("DELETE", "/jobs/{job_id}", tags=["jobs"], response_model=JobStatus, responses=_errors(404, 409))
     async def cancel_job(job_id: str) -> Any:

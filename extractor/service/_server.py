@@ -16,7 +16,7 @@ from types import FrameType
 
 import uvicorn
 
-from ._app import Service, create_app
+from ._app import Service, ViewRenderer, create_app
 from ._settings import ServiceSettings
 
 log = logging.getLogger("extractor.service")
@@ -51,7 +51,7 @@ class _Server(uvicorn.Server):
         super().handle_exit(sig, frame)
 
 
-def serve(settings: ServiceSettings) -> int:
+def serve(settings: ServiceSettings, *, render_view: ViewRenderer | None = None) -> int:
     """Run until SIGTERM or Ctrl-C; the exit code: 0, 1 when the backend could not start,
     2 when the data folder cannot be written."""
     try:
@@ -72,7 +72,7 @@ def serve(settings: ServiceSettings) -> int:
         if server is not None:
             server.should_exit = True
 
-    app = create_app(settings, on_fatal=fatal)
+    app = create_app(settings, on_fatal=fatal, render_view=render_view)
     config = uvicorn.Config(
         app,
         host=settings.host,
