@@ -56,8 +56,13 @@ def run(
     inputs: Annotated[list[Path], typer.Argument(help="files or folders of articles")],
     outdir: Annotated[Path, typer.Option("-o", "--out", help="output folder")] = Path("out"),
     concurrency: Annotated[
-        int, typer.Option(min=1, max=4096, help="articles in flight at once, and requests on the wire at most")
-    ] = 1,
+        int | None,
+        typer.Option(
+            min=1,
+            max=4096,
+            help="articles in flight at once, and requests on the wire at most (default 1; --engine ray: --actors)",
+        ),
+    ] = None,
     rpm: Annotated[float | None, typer.Option(help="at most this many requests per minute, retries included")] = None,
     model: Annotated[str | None, typer.Option(help="model name at the endpoint")] = None,
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint; default: embedded model")] = None,
@@ -92,7 +97,13 @@ def run(
         engine = engine_named(engine_name, ray_address=ray_address if engine_name == "ray" else None, actors=actors)
     except (ValueError, EngineUnavailable) as error:
         raise typer.BadParameter(str(error), param_hint="--engine") from None
-    job = BatchJob(tuple(inputs), outdir, config, concurrency=concurrency, force=force, limit=limit)
+    if actors is not None and concurrency is not None and actors > concurrency:
+        raise typer.BadParameter(
+            f"{actors} actors need at least as many requests in flight: --concurrency {actors} or more",
+            param_hint="--actors",
+        )
+    in_flight = concurrency or actors or 1
+    job = BatchJob(tuple(inputs), outdir, config, concurrency=in_flight, force=force, limit=limit)
     interactive = err.is_terminal
     bar = Progress(
         TextColumn("[bold]extracting"),

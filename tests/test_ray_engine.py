@@ -318,3 +318,38 @@ def test_repeated_bodies_are_one_article_with_every_origin_and_a_file_that_canno
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["articles"]["duplicates"] == 2 and summary["errors_by_stage"] == {"write": 1}
     assert summary["engine"]["name"] == "ray"
+
+
+def test_sigterm_ends_a_ray_batch_as_ctrl_c_does(tmp_path: Path) -> None:
+    """ray.init puts in its own SIGTERM handler (exit 15, summary not written as
+    interrupted); the engine puts the run's back. A real ``extractor run --engine ray``
+    with ``--actors 2`` (and so 2 in flight), killed with SIGTERM once articles have landed."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    inputs = write_jsonl(tmp_path / "in.jsonl", seed_variations(400))
+    out = tmp_path / "out"
+    env = {**os.environ, "EXTRACTOR_CACHE_DIR": str(tmp_path / "cache"), "EXTRACTOR_MAX_ATTEMPTS": "1"}
+    with StubEndpoint(answer_with_fallback, delay_s=0.2) as stub:
+        args = run_args(inputs, out, stub.base_url, "--engine", "ray", "--actors", "2")
+        command = [sys.executable, "-c", "from extractor.cli import main; main()", *args]
+        process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 180
+            facts = out / "facts.jsonl"
+            while not (facts.exists() and facts.read_text(encoding="utf-8").count("\n") >= 2):
+                assert process.poll() is None, process.communicate()[0].decode()
+                assert time.monotonic() < deadline, "no article finished"
+                time.sleep(0.2)
+            process.send_signal(signal.SIGTERM)
+            output = process.communicate(timeout=120)[0].decode()
+        finally:
+            if process.poll() is None:
+                process.kill()
+    assert process.returncode == 130, output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["interrupted"] is True
+    assert 2 <= summary["articles"]["ok"] < 400, "the kill landed mid-batch"
+    assert summary["engine"]["actors"] == 2

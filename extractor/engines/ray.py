@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import threading
 import time
 from collections import Counter
@@ -267,10 +268,18 @@ class RayEngine:
         """Connect to Ray; True when this call started it (and so stops it)."""
         if ray.is_initialized():
             return False
-        if self.address:
-            ray.init(address=self.address, logging_level=logging.WARNING)
-        else:
-            ray.init(address="local", include_dashboard=False, logging_level=logging.WARNING)
+        # ray.init puts in its own SIGTERM handler (sys.exit(15)) in the main thread: the
+        # run's own one is put back, so SIGTERM ends a Ray batch as Ctrl-C does
+        main = threading.current_thread() is threading.main_thread()
+        before = signal.getsignal(signal.SIGTERM) if main else None
+        try:
+            if self.address:
+                ray.init(address=self.address, logging_level=logging.WARNING)
+            else:
+                ray.init(address="local", include_dashboard=False, logging_level=logging.WARNING)
+        finally:
+            if main and before is not None:
+                signal.signal(signal.SIGTERM, before)
         return True
 
     def _stage(
