@@ -17,7 +17,7 @@ import logging
 import os
 import sqlite3
 import time
-from contextlib import suppress
+from contextlib import closing, suppress
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +70,22 @@ def _is_damage(error: BaseException) -> bool:
     return not isinstance(error, OSError)  # a value that does not unpickle
 
 
+_OWN_TABLES = {"Settings", "Cache"}  # what diskcache creates
+
+
+def _foreign_tables(database: Path) -> set[str]:
+    """The tables of an existing ``cache.db`` that diskcache did not make (read-only;
+    a file SQLite cannot read is left for diskcache to fail on)."""
+    if not database.exists():
+        return set()
+    try:
+        with closing(sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True)) as db:
+            names = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.Error:
+        return set()
+    return {name for name in names if name not in _OWN_TABLES and not name.startswith("sqlite_")}
+
+
 class ResultCache:
     """A thin, process-safe wrapper over diskcache (SQLite underneath) that never fails
     a call: when the cache breaks it is switched off for the rest of the process."""
@@ -80,6 +96,9 @@ class ResultCache:
         self._cache: diskcache.Cache | None = None
         try:
             directory.mkdir(parents=True, exist_ok=True)
+            foreign = _foreign_tables(directory / DATABASE)
+            if foreign:  # diskcache would add its tables to another program's database
+                raise sqlite3.DatabaseError(f"another program's database (tables {', '.join(sorted(foreign))})")
             self._cache = diskcache.Cache(str(directory), size_limit=2**32)
             self._cache.get("extractor:probe")  # reads the table: a foreign schema fails here
         except Exception as error:  # noqa: BLE001 - anything diskcache raises switches it off

@@ -51,3 +51,26 @@ def test_a_cache_folder_that_cannot_be_made_means_no_cache(tmp_path: Path, caplo
     assert cache.get("k") is None
     cache.put("k", {"v": 1})  # a no-op, not an error
     assert blocker.read_text() == "not a folder", "nothing was moved aside"
+
+
+def test_another_programs_database_is_left_whole_and_moved_aside(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A cache.db that is a sound SQLite file of someone else's (a wrong --cache-dir):
+    diskcache would add its tables to it; it is moved aside unchanged instead."""
+    import sqlite3
+
+    database = tmp_path / DATABASE
+    with sqlite3.connect(database) as db:
+        db.execute("CREATE TABLE ledger (id INTEGER PRIMARY KEY, amount REAL)")
+        db.execute("INSERT INTO ledger (amount) VALUES (62.64)")
+    before = database.read_bytes()
+    with caplog.at_level(logging.WARNING, logger="extractor.cache"):
+        cache = ResultCache(tmp_path)
+    assert cache.problem is not None and "another program's database (tables ledger)" in cache.problem
+    (moved,) = tmp_path.glob(f"{DATABASE}.damaged-*")
+    assert moved.read_bytes() == before and not database.exists()
+    assert cache.get("k") is None
+    fresh = ResultCache(tmp_path)  # the next run starts a cache of its own
+    fresh.put("k", {"v": 1})
+    assert fresh.get("k") == {"v": 1} and fresh.problem is None
