@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -89,6 +90,11 @@ def test_json_mode_puts_the_schema_in_the_prompt() -> None:
         assert '"properties"' in system and "tools" not in body
 
 
+def _sent(recorded: Any, before: int) -> int:
+    """Requests sent inside a cassette: those replayed, and (recording) those it added."""
+    return int(recorded.play_count) + len(recorded.data) - before
+
+
 async def test_refused_mode_is_one_request_and_a_hint(stock_endpoint: Endpoint, tmp_path: Path) -> None:
     """llama-cpp-python answers ``json_schema`` with a 500: that is the mode refused, not a
     transient failure, so it is sent once, and the error names the modes to use."""
@@ -96,12 +102,13 @@ async def test_refused_mode_is_one_request_and_a_hint(stock_endpoint: Endpoint, 
     extractor = Extractor(config)
     try:
         with cassette_vcr().use_cassette("mode-json_schema.yaml") as recorded:
+            before = len(recorded.data)
             with pytest.raises(ModeNotSupported) as refused:
                 await extractor.extract(SEED[3])
-            sent = recorded.play_count if not RECORDING else len(recorded.data)
+            sent = _sent(recorded, before)
             with pytest.raises(ModeNotSupported):  # the next article: nothing sent at all
                 await extractor.extract(SEED[2])
-            assert (recorded.play_count if not RECORDING else len(recorded.data)) == sent
+            assert _sent(recorded, before) == sent
     finally:
         await extractor.aclose()
     assert sent == 1
@@ -115,9 +122,9 @@ def test_refused_mode_in_a_batch_is_one_error_per_article(stock_endpoint: Endpoi
     args = ["run", str(FIXTURES / "weilidai-digest.txt"), "-o", str(out), "--limit", "3"]
     args += ["--base-url", stock_endpoint.base_url, "--model", stock_endpoint.model, "--mode", "json_schema"]
     with cassette_vcr().use_cassette("mode-json_schema.yaml") as recorded:
-        before = len(recorded.data)  # the single call's refusal is in the cassette too
+        before = len(recorded.data)
         result = CliRunner().invoke(app, args, env=env, catch_exceptions=False)
-        sent = recorded.play_count if not RECORDING else len(recorded.data) - before
+        sent = _sent(recorded, before)
     assert result.exit_code == 1, result.output
     errors = [json.loads(line) for line in (out / "errors.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(errors) == 3 and {e["stage"] for e in errors} == {"request"}
