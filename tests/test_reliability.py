@@ -147,7 +147,9 @@ def test_sigkill_mid_batch_then_resume_exactly_once(tmp_path: Path) -> None:
 def test_sigint_and_sigterm_stop_cleanly_and_keep_finished_work(tmp_path: Path, stop: signal.Signals) -> None:
     inputs = write_jsonl(tmp_path / "in.jsonl", variations(200))
     out = tmp_path / "out"
-    with StubEndpoint(answer_from_recordings, delay_s=0.05) as stub:
+    # answers slow enough that 200 articles take a minute: the signal lands mid-batch
+    # even when a busy machine wakes this poll late
+    with StubEndpoint(answer_from_recordings, delay_s=0.3) as stub:
         process = start_cli(run_args(inputs, out, stub.base_url, "--concurrency", "4"), cli_env(tmp_path))
         # interrupt once some work is finished, however slow the machine
         wait_until(lambda: lines_in(out / "facts.jsonl") >= 1, what="a finished article")
