@@ -582,3 +582,34 @@ def test_a_jobs_view_is_the_report_of_its_results_and_errors(client: httpx.Clien
         evidence = {(e["start"], e["end"]) for kind in KINDS for f in facts[kind] for e in f["evidence"]}
         assert spans == evidence
     assert client.get("/v1/jobs/no-such-job/view").status_code == 404
+
+
+def test_readyz_is_503_with_the_reason_while_the_model_endpoint_is_down(tmp_path: Path) -> None:
+    """Alive but not ready: /healthz 200, /readyz 503 naming the endpoint it cannot reach."""
+    from .support.service_process import free_port
+
+    dead = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
+    server = ServiceProcess(tmp_path / "data", dead, env={"EXTRACTOR_API_KEYS": ""}).launch()
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.process is not None and server.process.poll() is None, server.log_text()[-2000:]
+            try:
+                health = httpx.get(f"{server.url}/healthz", timeout=1.0)
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline, "serve never listened"
+                time.sleep(0.1)
+        assert health.status_code == 200
+        while True:  # "starting the model backend" until the first probe has answered
+            ready = httpx.get(f"{server.url}/readyz", timeout=10.0)
+            assert ready.status_code == 503, ready.text
+            body = ready.json()
+            assert body["ready"] is False and body["reason"]
+            if "starting" not in body["reason"]:
+                break
+            assert time.monotonic() < deadline, body
+            time.sleep(0.2)
+        assert "127.0.0.1" in body["reason"], body
+    finally:
+        server.kill()
