@@ -158,7 +158,7 @@ class Extractor:
             )
         if result.truncated:
             drafts.cut.add(model.__name__)
-        elif self._cache is not None and key is not None:
+        elif self._cache is not None and key is not None and not result.dropped:  # kept whole answers only
             self._cache.put(key, result.value.model_dump(mode="json"))
         return result.value
 
