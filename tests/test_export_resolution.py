@@ -484,3 +484,58 @@ def test_weizhong_by_containment_alone_unless_another_weizhong_name_exists(tmp_p
     assert entity_of_mention(crowded, "微众") != entity_of_mention(crowded, "微众银行")
     (refusal,) = [r for r in crowded.merge_refusals.to_pylist() if r["name"] == "微众"]
     assert "微众科技" in refusal["reason"]
+
+
+# -- each refusal to merge, with its reason ---------------------------------------------------
+
+
+def _refusals(tables: Tables, name: str) -> list[dict[str, Any]]:
+    return [r for r in tables.merge_refusals.to_pylist() if r["name"] == name]
+
+
+def test_an_institution_and_a_product_never_merge(tmp_path: Path) -> None:
+    tables = run(
+        tmp_path,
+        make_facts("微众银行(微粒贷)发布公告。", institutions=[bank("微众银行", aliases=["微粒贷"])]),
+        make_facts("微粒贷额度上调。", products=[{"name": "微粒贷", "type": "consumer_loan"}]),
+    )
+    assert entity_of_mention(tables, "微粒贷") != entity_of_mention(tables, "微众银行")
+    assert any("product" in r["reason"] for r in _refusals(tables, "微粒贷")), tables.merge_refusals.to_pylist()
+
+
+def test_types_of_different_families_never_merge(tmp_path: Path) -> None:
+    tables = run(
+        tmp_path,
+        make_facts("长安银行(长安监管局)发布公告。", institutions=[bank("长安银行", aliases=["长安监管局"])]),
+        make_facts("长安监管局发布通知。", institutions=[{"name": "长安监管局", "type": "regulator"}]),
+    )
+    assert entity_of_mention(tables, "长安监管局") != entity_of_mention(tables, "长安银行")
+    assert any("different families" in r["reason"] for r in _refusals(tables, "长安监管局"))
+
+
+def test_what_the_seed_table_holds_as_two_never_merges(tmp_path: Path) -> None:
+    tables = run(
+        tmp_path,
+        make_facts(
+            "腾讯与蚂蚁集团均回应。",
+            institutions=[{"name": "腾讯", "type": "tech_company", "aliases": ["蚂蚁集团"]}],
+        ),
+    )
+    assert entity_of_mention(tables, "蚂蚁集团") != entity_of_mention(tables, "腾讯")
+    assert any("seed table" in r["reason"] for r in _refusals(tables, "蚂蚁集团"))
+
+
+def test_a_declared_short_name_other_names_start_with_holds_only_in_its_article(tmp_path: Path) -> None:
+    tables = run(
+        tmp_path,
+        make_facts(
+            "四川新网银行股份有限公司（以下简称“新网”）发布年报。新网表示将继续服务小微。",
+            institutions=[bank("四川新网银行股份有限公司")],
+        ),
+        make_facts("新网科技发布新品。", institutions=[{"name": "新网科技", "type": "tech_company"}]),
+        make_facts("新网当日回应称业务正常。", institutions=[bank("新网")]),
+    )
+    assert entity_of_mention(tables, "新网科技") != entity_of_mention(tables, "四川新网银行股份有限公司")
+    assert any("start or end with it" in r["reason"] for r in _refusals(tables, "新网")), (
+        tables.merge_refusals.to_pylist()
+    )

@@ -148,7 +148,9 @@ class Scanner:
             name(index, "institution", inst.name, "institution", inst.type.value, inst.country, ev)
             for alias in inst.aliases:
                 if alias and alias in text:
-                    name(index, "alias", alias, "institution", inst.type.value, inst.country, ev)
+                    # the model's alias says nothing of what the name is on its own (微粒贷
+                    # listed as 微众银行's alias is still a product): the link carries it
+                    name(index, "alias", alias, None, None, None, ev)
                     link("aliases_field", alias, inst.name, (ev.text, ev.start, ev.end))
                 elif alias:
                     self.problem(line, aid, f"institutions[{index}].aliases", f"{alias!r} is not in the text: ignored")
