@@ -19,6 +19,7 @@ from ._exceptions import (
     ValidationFailed,
     WeightsError,
 )
+from ._version import __version__
 from .backends import StaticBackend
 from .config import Config
 from .endpoint import Endpoint
@@ -34,8 +35,6 @@ from .models import (
 from .numbers import Figure, parse_figure
 from .periods import parse_period
 from .pipeline import Extractor
-
-__version__ = "0.1.0"
 
 __all__ = [
     "Article",

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
+from ._version import __version__
 from .backends import Backend, choose_backend
 from .cache import ResultCache, cache_key
 from .chunking import Chunk, split_text
@@ -218,6 +219,7 @@ class Extractor:
             "calls": drafts.calls,
             "cache_hits": drafts.cache_hits,
             "mode": self.config.resolved_mode,
+            "extractor_version": __version__,
         }
         meta = Meta(
             model=endpoint.model,

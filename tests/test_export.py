@@ -15,6 +15,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+import extractor
 from extractor.backends import StaticBackend
 from extractor.batch import BatchRunner
 from extractor.cli import app
@@ -169,6 +170,7 @@ def test_metric_rows_are_the_metrics_of_the_run(tables: Tables, records: list[di
         (r["article"]["id"], i, m["raw"], m["value"]) for r in records for i, m in enumerate(r["metrics"])
     )
     assert exported == expected
+    assert {m["extractor_version"] for m in tables.metrics.to_pylist()} == {extractor.__version__}
 
 
 def test_every_row_satisfies_the_offset_rule(tables: Tables, records: list[dict[str, Any]]) -> None:
