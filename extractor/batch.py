@@ -434,8 +434,7 @@ class BatchRunner:
             await queue.put(item)
             # one article at a time: the loop sends what a slot has prepared before the
             # next slot starts preparing. Otherwise every slot prepares its first request
-            # before any goes out (at 64 in flight the first left 0.38 s after the
-            # start, now 0.16 s) and the slots then move in step, each answer waiting
+            # before any goes out, and the slots then move in step, each answer waiting
             # for its whole wave to be handled
             await asyncio.sleep(0)
         for _ in range(self.concurrency):

@@ -168,7 +168,7 @@ class Config:
     cache_dir: Path | None = None
     local_model: Path | None = None
     threads: int | None = None
-    draft_tokens: int = 4  # copy drafts make an article ~1.2x faster (bench/embedded_speed.py)
+    draft_tokens: int = 4  # copy drafts: speed-up measured by bench/embedded_speed.py (README)
     grammar_first: bool = True
     service_keys: tuple[str, ...] = field(default=(), repr=False)
 
