@@ -27,10 +27,12 @@ from pydantic import BaseModel, Field
 
 # QUALITY_ROOT: score another checkout's code with this script (embedded_speed.py
 # --layout-against compares two checkouts so).
-ROOT = Path(os.environ.get("QUALITY_ROOT") or Path(__file__).resolve().parent.parent).resolve()
-sys.path.insert(0, str(ROOT))
+HERE = Path(__file__).resolve().parent.parent
+ROOT = Path(os.environ.get("QUALITY_ROOT") or HERE).resolve()
+sys.path.insert(0, str(HERE))
+from bench.readme_table import report  # this tree's, whichever checkout is scored
 
-from bench.readme_table import report
+sys.path.insert(0, str(ROOT))
 from extractor import ExtractionError
 from extractor.articles import load
 from extractor.config import Config, cache_root
