@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -41,7 +42,17 @@ def start_cli(
     command = [sys.executable, "-m", "extractor.cli", *args]
     if shell_prefix:
         command = ["bash", "-c", f'{shell_prefix} && exec "$@"', "extractor", *command]
+    popen.setdefault("preexec_fn", _default_signals)
     return subprocess.Popen(command, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen)
+
+
+def _default_signals() -> None:
+    """In the child before it runs: Ctrl-C and SIGTERM as a terminal gives them. A
+    process inherits an ignored SIGINT (a parent started in the background, or a library
+    in the test process that ignores it), and Python then never turns it into
+    KeyboardInterrupt: the run would go on as if no one had asked it to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def write_jsonl(path: Path, records: list[dict[str, Any]]) -> Path:
