@@ -716,7 +716,8 @@ def ground_actions(text: ArticleText, drafts: Iterable[ActionDraft], entities: E
         if evidence is None:
             text.warnings.append(f"regulatory action dropped, quote not found: {draft.quote!r}")
             continue
-        clause = text.grounder.sentence_around(evidence.start, evidence.end).text
+        around = text.grounder.sentence_around(evidence.start, evidence.end)
+        clause = around.text
         if not names_regulation(clause):
             text.warnings.append(f"regulatory action dropped, its sentence names no regulatory act: {draft.quote!r}")
             continue
@@ -726,7 +727,6 @@ def ground_actions(text: ArticleText, drafts: Iterable[ActionDraft], entities: E
             target = None
         regulator = draft.regulator.strip() if draft.regulator and text.mentions(draft.regulator) else None
         date = parse_date(draft.date, published) if draft.date and text.mentions(draft.date) else None
-        around = text.grounder.sentence_around(evidence.start, evidence.end)
         if (
             regulator is None
             and target is None
