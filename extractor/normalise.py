@@ -714,8 +714,11 @@ def ground_actions(text: ArticleText, drafts: Iterable[ActionDraft], entities: E
     for draft in drafts:
         evidence = text.ground(draft.quote)
         if evidence is None:
-            text.warnings.append(f"regulatory action dropped, quote not found: {draft.quote!r}")
-            continue
+            evidence = _sentence_of_parties(text, draft, entities)
+            if evidence is None:
+                text.warnings.append(f"regulatory action dropped, quote not found: {draft.quote!r}")
+                continue
+            text.warnings.append(f"regulatory action quote not verbatim, grounded on its parties: {draft.quote!r}")
         around = text.grounder.sentence_around(evidence.start, evidence.end)
         clause = around.text
         if not names_regulation(clause):
@@ -760,6 +763,36 @@ def ground_actions(text: ArticleText, drafts: Iterable[ActionDraft], entities: E
                 seen.add(key)
                 facts.append(one)
     return facts
+
+
+def _sentence_of_parties(text: ArticleText, draft: ActionDraft, entities: EntityIndex) -> Evidence | None:
+    """For an action whose quote is not in the article: the first sentence that names its
+    parties (every one the article names) and a regulatory act, so a paraphrased quote
+    loses the quote and not the act. None when the draft names no party the article has."""
+    parties = [
+        spelling
+        for name in (draft.target, draft.regulator)
+        if name and text.mentions(name)
+        for spelling in _spellings_of(entities, name)
+    ]
+    wanted = {_key(p) for p in (draft.target, draft.regulator) if p and text.mentions(p)}
+    if not wanted:
+        return None
+    body = text.text
+    for start, end in sentences(body):
+        sentence = body[start:end]
+        named = {_key(entities.canonical(p) or p) for p in parties if p in sentence}
+        named |= {_key(p) for p in (draft.target, draft.regulator) if p and p in sentence}
+        if wanted <= named and names_regulation(sentence) and regulatory_act(sentence) in (draft.action, None):
+            return text.grounder.sentence_around(start + len(sentence) - len(sentence.lstrip()), end)
+    return None
+
+
+def _spellings_of(entities: EntityIndex, name: str) -> list[str]:
+    """Every spelling the article uses for the entity ``name`` is (itself when unknown)."""
+    canonical = entities.canonical(name)
+    found = [s for s in entities.spellings if s and entities.names.get(_key(s)) == canonical]
+    return found or [name]
 
 
 def one_per_target(action: RegulatoryAction, sentence: str, entities: EntityIndex) -> list[RegulatoryAction]:

@@ -61,6 +61,12 @@ _MULTIPLIERS = {
     "千": 1e3,
 }
 _PREFIX_QUALIFIERS = {
+    "不超过": "under",  # before 超过: 不超过10% is at most 10%, not over it
+    "不高于": "under",
+    "不多于": "under",
+    "不低于": "over",
+    "不少于": "over",
+    "至少": "over",
     "大约": "approx",
     "约为": "approx",
     "约": "approx",
@@ -80,15 +86,19 @@ _RANGE_SEPARATORS = ("至", "到", "-", "—", "–", "~", "～", "－")
 
 _NUM = rf"(?:\d+(?:\.\d+)?|[{_CN_NUM_CHARS}]+)"
 _MULT = "|".join(_MULTIPLIERS)
-_CUR = "|".join(sorted(CURRENCY_WORDS, key=len, reverse=True))
+# a currency, per share when written so (6.30元/股, 每股0.03港元 reads 0.03港元)
+_CUR = rf"(?:{'|'.join(sorted(CURRENCY_WORDS, key=len, reverse=True))})(?:/股)?"
 _UNIT = "|".join(re.escape(u) for u in UNIT_WORDS)
-_COUNT = "|".join(COUNT_WORDS)
+# counted things; shares (12.5亿股) but not 股东, 股份, 股权, 股票 …
+_COUNT = "|".join(COUNT_WORDS) + "|股(?![东份权票本价民市息])"
+# a currency written between a qualifier and the number: 约人民币12.3亿元
+_CUR_BEFORE = "人民币|美元|港元|港币|欧元|日元|英镑"
 _PART = rf"(?P<num{{i}}>{_NUM})(?P<rest{{i}}>(?:余|多)?(?:{_MULT})?(?:余|多)?(?:{_CUR}|{_UNIT}|{_COUNT})?)"
 _SEP = "|".join(re.escape(s) for s in _RANGE_SEPARATORS)
 # 余/多, a multiplier (alternatives in _MULTIPLIERS' order: 万亿 before 万), 余/多, a unit
 _REST_RE = re.compile(rf"(?P<more>[余多])?(?P<mult>{_MULT})?(?P<more_after>[余多])?(?P<unit>.*)", re.S)
 _FIGURE_RE = re.compile(
-    rf"^(?P<pre>{'|'.join(_PREFIX_QUALIFIERS)})?"
+    rf"^(?:(?P<pre>{'|'.join(_PREFIX_QUALIFIERS)})约?(?P<cur>{_CUR_BEFORE})?)?"
     + _PART.format(i=1)
     + rf"(?:(?:{_SEP})"
     + _PART.format(i=2)
@@ -178,12 +188,13 @@ def parse_figure(raw: str, *, yen: str = UNKNOWN_CURRENCY) -> Figure:
         return _english_figure(raw, yen)
     qualifier = _PREFIX_QUALIFIERS.get(match["pre"] or "", "exact")
     scale1, unit1, more1 = _scale_and_unit(match["rest1"])
+    written_before = CURRENCY_WORDS[match["cur"]] if match["cur"] else None  # 约人民币12.3亿
     value = _number(match["num1"])
     if match["num2"]:
         scale2, unit2, more2 = _scale_and_unit(match["rest2"])
         low = value * (scale1 if match["rest1"] else scale2)
         high = _number(match["num2"]) * scale2
-        unit = unit2 or unit1
+        unit = unit2 or unit1 or written_before
         if low > high:
             raise FigureError(f"range runs backwards in {raw!r}")
         return Figure(_clean(low), _clean(high), unit, "range")
@@ -192,7 +203,7 @@ def parse_figure(raw: str, *, yen: str = UNKNOWN_CURRENCY) -> Figure:
     post = match["post"]
     if post:
         qualifier = _SUFFIX_QUALIFIERS[post]
-    return Figure(_clean(value * scale1), None, unit1, qualifier)
+    return Figure(_clean(value * scale1), None, unit1 or written_before, qualifier)
 
 
 # --- the English grammar --------------------------------------------------------------
@@ -394,7 +405,7 @@ _SCAN_PART = rf"{_SCAN_NUM}(?:余|多)?(?:{_MULT})?(?:余|多)?(?:{_CUR}|{_UNIT}
 _SCAN_FIRST = "".join(sorted({word[0] for word in _PREFIX_QUALIFIERS})) + _DIGITS + "十百千"
 _SCAN_RE = re.compile(
     rf"(?=[\d{_SCAN_FIRST}])"
-    rf"(?P<pre>{'|'.join(_PREFIX_QUALIFIERS)})?"
+    rf"(?P<pre>(?:{'|'.join(_PREFIX_QUALIFIERS)})约?(?:{_CUR_BEFORE})?)?"
     rf"(?P<body>{_SCAN_PART}(?:(?:{_SEP}){_SCAN_PART})?)"
     rf"(?P<post>以上|左右|以下|\+(?!\d))?"
 )

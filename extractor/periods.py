@@ -134,15 +134,16 @@ def parse_period(
         first_month = 1 if quarter[1] else 3 * n - 2
         return _span(date(year, first_month, 1), _month_end(year, 3 * n), point or bool(quarter[3]))
 
-    # halves: 上半年, 下半年, 前半年
-    half = re.search(r"(上|下|前|后)半年(末|底)?", rest)
+    # halves: 上半年, 下半年, 前半年; 半年末 and 半年度 (a half-year report's) are the first
+    half = re.search(r"(上|下|前|后)半年(末|底)?|(?<![近多个])半年(末|底|度)", rest)
     if half:
+        first_half = half[1] is None or half[1] in "上前"
         if year is None:
             if today is None:
                 return _NONE
-            year = today.year if half[1] in "上前" or today.month == 12 else today.year - 1
-        at_end = point or bool(half[2])
-        if half[1] in "上前":
+            year = today.year if first_half or today.month == 12 else today.year - 1
+        at_end = point or bool(half[2]) or half[3] in ("末", "底")
+        if first_half:
             return _span(date(year, 1, 1), date(year, 6, 30), at_end)
         return _span(date(year, 7, 1), date(year, 12, 31), at_end)
 
@@ -234,11 +235,11 @@ def parse_date(text: str | None, published_at: str | None = None) -> str | None:
 
 # Period phrases as they stand before a figure: 2024年末, 截至2025年6月末, 前三季度 …
 _PERIOD_PHRASE = re.compile(
-    r"(?=[截\d今去前上本第一二三四下年])"  # every character a phrase can start with: skip the rest fast
+    r"(?=[截\d今去前上本第一二三四下年半])"  # every character a phrase can start with: skip the rest fast
     r"(?:截至|截止|截止到)?"
     r"(?:(?:\d{4}年|今年|去年|前年|上年|本年)(?:度)?"
-    r"(?:前三季度|第?[一二三四1-4]季度|[上下]半年|\d{1,2}月(?:末|底|份)?|末|底|初)?"
-    r"|前三季度|第?[一二三四]季度|[上下]半年|\d{1,2}月(?:末|底)|年末|年底|年初)"
+    r"(?:前三季度|第?[一二三四1-4]季度|[上下]半年|半年[末底度]|\d{1,2}月(?:末|底|份)?|末|底|初)?"
+    r"|前三季度|第?[一二三四]季度|[上下]半年|半年[末底]|\d{1,2}月(?:末|底)|年末|年底|年初)"
 )
 _DECIMAL = re.compile(r"\d")  # str.isdecimal's characters (Unicode Nd)
 

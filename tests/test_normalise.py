@@ -511,3 +511,35 @@ def test_a_product_needs_a_name_that_says_so_or_quotes(name: str, text: str, nam
 def test_a_figure_no_keyword_names_is_named_by_whole_words_near_it(text: str, figure: str, name: str) -> None:
     start = text.index(figure)
     assert metric_name_near(text, start, start + len(figure)) == name
+
+
+def test_an_action_whose_quote_is_not_verbatim_stands_on_the_sentence_naming_its_parties() -> None:
+    article = as_article(
+        Article(
+            title="罚单",
+            published_at="2021-05-01",
+            text="据悉，上海银保监局对上海银行开出罚单，罚款1280万元，事由为贷款管理不审慎。上海银行回应称已整改。",
+        )
+    )
+    n = ArticleText(article)
+    entities = _entities(
+        n,
+        [
+            InstitutionDraft(name="上海银保监局", type=InstitutionType.regulator, quote="上海银保监局"),
+            InstitutionDraft(name="上海银行", type=InstitutionType.bank, quote="上海银行"),
+        ],
+    )
+    paraphrased = ActionDraft(
+        regulator="上海银保监局",
+        target="上海银行",
+        action=ActionKind.fine,
+        amount="1280万元",
+        quote="上海银保监局罚款上海银行1280万元",  # the model's words, not the article's
+    )
+    invented = paraphrased.model_copy(update={"regulator": "中国证监会", "target": "中信银行"})
+    (fine,) = ground_actions(n, [paraphrased, invented], entities)
+    assert (fine.regulator, fine.target, fine.amount) == ("上海银保监局", "上海银行", 12800000)
+    evidence = fine.evidence[0]
+    assert article.text[evidence.start : evidence.end] == evidence.text
+    assert "上海银保监局对上海银行开出罚单" in evidence.text
+    assert any("not verbatim" in w for w in n.warnings) and any("quote not found" in w for w in n.warnings)

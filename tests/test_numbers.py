@@ -66,6 +66,19 @@ CASES = [
     ("7000万", 70000000, None, None, "exact"),
     ("93万笔", 930000, None, "笔", "exact"),
     ("120万元", 1200000, None, "CNY", "exact"),
+    # at most / at least: 不超过10% is under 10%, never read as 超过 (over)
+    ("不超过10%", 10, None, "%", "under"),
+    ("不低于30%", 30, None, "%", "over"),
+    ("不少于5家", 5, None, "家", "over"),
+    ("至少3家", 3, None, "家", "over"),
+    ("不超过约6786.02万份", 67860200, None, "份", "under"),
+    # a currency between the qualifier and the number belongs to the figure
+    ("约人民币12.3亿元", 1230000000, None, "CNY", "approx"),
+    ("约为人民币4.5亿", 450000000, None, "CNY", "approx"),
+    # shares and per-share values
+    ("12.5亿股", 1250000000, None, "股", "exact"),
+    ("不超过678,602,334股", 678602334, None, "股", "under"),
+    ("6.30元/股", 6.3, None, "元/股", "exact"),
 ]
 
 
@@ -125,7 +138,7 @@ def test_find_figures_full_width_digits() -> None:
     [
         ("北京银行(601169)秉承服务理念，发卡突破510万张", ["突破510万张"]),
         ("常熟银行（601128.SH）营业收入为65.82亿元", ["65.82亿元"]),
-        ("拍卖光汇石油（0933.HK）持有的1260万股", ["1260万"]),
+        ("拍卖光汇石油（0933.HK）持有的1260万股", ["1260万股"]),
         ("蚂蚁集团(06688)暂缓上市", []),
         ("复星国际（００６５６）", []),
         ("腾讯控股 00700 今日收涨", []),  # a code by its leading zeros alone
@@ -160,3 +173,17 @@ def test_a_loss_written_with_a_minus_sign_is_negative() -> None:
 )
 def test_four_digits_and_a_decimal_are_a_figure_unless_they_read_as_a_date(text: str, raws: list[str]) -> None:
     assert [text[c.start : c.end] for c in find_figures(text)] == raws
+
+
+@pytest.mark.parametrize(
+    ("text", "raws"),
+    [
+        ("净亏损约人民币12.3亿元", ["约人民币12.3亿元"]),
+        ("截至年末共有10万股东", ["10万"]),  # 股东 are holders, not shares
+        ("持有500万股股份", ["500万股"]),
+        ("每股净资产6.30元/股", ["6.30元/股"]),
+        ("联合贷款出资比例不低于30%", ["不低于30%"]),
+    ],
+)
+def test_qualifiers_currencies_and_shares_stay_with_their_figure(text: str, raws: list[str]) -> None:
+    assert [c.raw for c in find_figures(text)] == raws

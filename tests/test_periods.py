@@ -113,6 +113,8 @@ def test_publication_time_as_date_datetime_or_iso_text(published: object) -> Non
         ("2023年6月末", ("2023-06-30", "2023-06-30")),
         ("2023年6月底", ("2023-06-30", "2023-06-30")),
         ("2025年前三季度末", ("2025-09-30", "2025-09-30")),
+        ("2021年半年末", ("2021-06-30", "2021-06-30")),  # a half-year end is June's, not December's
+        ("2021年半年底", ("2021-06-30", "2021-06-30")),
     ],
 )
 def test_the_end_of_a_quarter_half_or_month_is_a_point(phrase: str, expected: tuple[str, str]) -> None:
@@ -148,3 +150,15 @@ def test_a_phrase_without_its_year_takes_the_articles_last_year() -> None:
     assert text.period("上半年", point=True, position=20) == ("2021-06-30", "2021-06-30")
     assert text.period("上半年", point=False, position=20) == ("2021-01-01", "2021-06-30")
     assert text.period("上半年", point=False) == (None, None)  # without a place in the text, no year to take
+
+
+def test_a_half_year_report_is_the_first_half_and_a_recent_half_year_no_period() -> None:
+    assert parse_period("2021年半年度") == ("2021-01-01", "2021-06-30")
+    assert parse_period("近半年") == (None, None)  # the last six months, not a calendar half
+
+
+def test_a_half_year_end_before_a_figure_is_its_period() -> None:
+    from extractor.periods import period_carried
+
+    text = "截至2021年半年末，该行总资产达1000亿元"
+    assert period_carried(text, text.index("1000")) == "截至2021年半年末"

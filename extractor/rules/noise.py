@@ -22,7 +22,7 @@ _CODE_WORDS = ("股票代码", "证券代码", "代码：", "代码:")
 # A clause that sets up an example: its figures are made up.
 _EXAMPLE_WORDS = ("比如", "例如", "譬如", "假如", "假设", "举个例子", "举例来说", "打个比方", "如果你", "若你")
 # Counts of attention, not of business.
-_ATTENTION_WORDS = ("点赞", "转发", "评论数", "阅读量", "阅读数", "播放量", "粉丝", "浏览量", "在看")
+_ATTENTION_WORDS = ("点赞", "转发", "评论", "阅读量", "阅读数", "播放量", "粉丝", "浏览量", "在看", "观看", "收看")
 # Chinese numerals that make no number: idioms (千千万万), names (记者张千千), the same
 # order word twice (千千, 万万).
 _NUMERAL_IDIOM = re.compile(r"^(?:千千|万万|千千万万|成千上万|千万万)")
