@@ -1184,6 +1184,45 @@ GENERIC_INSTITUTIONS = {
 # Words an article uses for its own main subject (该行 …).
 SELF_WORDS = {"公司", "该公司", "本公司", "该行", "本行", "该平台", "该机构", "集团"}
 SELF_WORDS_ENGLISH = {"the company", "the bank", "the group", "the lender", "the firm", "the platform"}  # folded
+# Words that refer back to the article's main product (该产品已服务超千万用户).
+PRODUCT_SELF_WORDS = ("该产品", "该款产品", "此产品", "这款产品", "该业务")
+# Words before a figure that say it is about a group, a market or a place, not one
+# institution (行业平均不良率, 国内网络小贷公司共有12家, 在印度的坏账率): with no entity named
+# in its sentence, such a figure is no one's.
+GROUP_WORDS = (
+    "行业",
+    "业内",
+    "同业",
+    "全国",
+    "国内",
+    "我国",
+    "全球",
+    "全市",
+    "全省",
+    "全区",
+    "整体",
+    "平均",
+    "普遍",
+    "多家",
+    "各家",
+    "各类",
+    "部分",
+    "上述",
+    "上市银行",
+    "城商行",
+    "农商行",
+    "股份行",
+    "大行",
+    "中资",
+    "小贷公司",
+    "网贷",
+    "金融机构",
+    "中国",
+    "industry",
+    "sector",
+    "nationwide",
+    "system-wide",
+)
 # The article's own word for whoever regulates, when it names no regulator (the first found).
 REGULATOR_WORDS = ("监管", "regulators", "regulator", "watchdog")
 

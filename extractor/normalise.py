@@ -31,10 +31,14 @@ from .grounding import Grounder
 from .lexicon import (
     CHANGE_WORDS,
     GENERIC_INSTITUTIONS,
+    GROUP_WORDS,
     HOLDING_WORDS,
     MONEY_METRICS,
     MONEY_UNITS,
+    NOT_IN_NAMES,
+    PLACES,
     POINT_METRICS,
+    PRODUCT_SELF_WORDS,
     RATIO_METRICS,
     REGULATOR_WORDS,
     SELF_WORDS,
@@ -101,12 +105,33 @@ def normalise(article: Article, drafts: ArticleDrafts) -> NormalisedFacts:
     named_products = {p.name for p in products}  # 微粒贷 listed as both: it is a product
     institutions = [i for i in institutions if i.name not in named_products]
     metrics = ground_metrics(text, drafts.labels, drafts.candidates, entities)
+    institutions += subjects_not_listed(text, metrics, entities)
     for product in products:
         fill_product_terms(product, metrics, article.text, main_product=len(products) == 1)
     actions = ground_actions(text, drafts.actions, entities)
     actions += rule_actions(text, actions, entities)
     actions = with_parties(text, actions)
     return NormalisedFacts(institutions, metrics, actions, products, text.warnings)
+
+
+def subjects_not_listed(text: ArticleText, metrics: list[FinancialMetric], entities: EntityIndex) -> list[Institution]:
+    """The institutions that metrics are about and the entity pass left out (the model
+    named 度小满 as a figure's subject, in its sentence): every subject is an entity."""
+    added: dict[str, Institution] = {}
+    for metric in metrics:
+        name = metric.subject
+        if _key(name) in entities.names or name in added:
+            continue
+        evidence = metric.evidence[0] if metric.evidence else text.entity_evidence("institution", name)
+        if evidence is None:
+            continue
+        added[name] = Institution(
+            name=name,
+            type=institution_type_from_name(name) or InstitutionType.other,
+            country=country_from_name(name),
+            evidence=[evidence],
+        )
+    return list(added.values())
 
 
 def with_parties(text: ArticleText, actions: list[RegulatoryAction]) -> list[RegulatoryAction]:
@@ -218,6 +243,7 @@ class EntityIndex:
     title_subject: str | None = None  # the institution the title names
     authorities: tuple[str, ...] = ()  # regulators, and the police, prosecutors and courts that act too
     media: frozenset[str] = frozenset()  # outlets that report: never what a figure is about
+    products: tuple[str, ...] = ()  # the products' names
 
     @classmethod
     def of_institutions(cls, institutions: Iterable[Institution], title: str | None) -> EntityIndex:
@@ -233,7 +259,9 @@ class EntityIndex:
                 if i.type in (InstitutionType.regulator, InstitutionType.central_bank) and i.name.isascii()
                 for alias in i.aliases
             ),
-            title_subject=next((i.name for i in institutions if i.name in (title or "")), None),
+            title_subject=next(
+                (i.name for i in institutions if i.name in (title or "") and i.type is not InstitutionType.media), None
+            ),
             authorities=tuple(i.name for i in institutions if i.type in _AUTHORITY_TYPES),
             media=frozenset(i.name for i in institutions if i.type is InstitutionType.media),
         )
@@ -256,6 +284,7 @@ class EntityIndex:
         )
         for product in products:
             index._add(product.name, product.name)
+        index.products = self.products + tuple(p.name for p in products)
         return index
 
     def _add(self, spelling: str, name: str) -> None:
@@ -272,15 +301,92 @@ class EntityIndex:
         return self.names.get(_key(name), name)
 
     def subject_at(self, text: str, position: int, proposed: str | None = None) -> str | None:
-        """Who a figure is about: the entity named nearest before it in its sentence;
-        else the model's choice when it is a known entity; else the article's main one."""
+        """Who a figure is about, from what the text says before it:
+
+        1. the entity its sentence names before it;
+        2. the entity the model names, when the sentence names it too (an entity the
+           entity pass left out: 百度旗下度小满2024年净利润8.59亿);
+        3. the article's subject or main product, when the sentence refers back to it
+           (该行, 公司…, 该产品);
+        4. none, when the words before it speak of a group, a market or a place (行业平均,
+           国内…小贷公司共有12家, 在印度的坏账率): an industry figure is no one's;
+        5. the subject of the sentence before, in the same paragraph (报告显示，百信银行上半年
+           总资产…；其中营业净收入13.18亿元): Chinese leaves a carried subject unwritten;
+        6. the model's choice when it is a known entity; else the article's main one."""
         near = nearest_name(text, position, self.subject_spellings())
         if near is not None:
             return self.names.get(_key(near), near)
+        lo = sentence_start(text, position)
+        before = text[lo:position]
+        named = self._named_proposal(proposed, before)
+        if named is not None:
+            return named
+        referred = self._referred_to(before, text, lo)
+        if referred is not None:
+            return referred
+        if _speaks_of_a_group(before) or (proposed and _is_group_name(strip_marks(proposed).strip())):
+            return None
+        if _continues(text, lo):
+            carried = self.carried_subject(text, lo)
+            if carried is not None:
+                return carried
         subject = self.canonical(proposed)
-        if subject and _key(subject) in self.names:
+        if subject and _key(subject) in self.names and self.names[_key(subject)] not in self.media:
             return self.names[_key(subject)]
         return self.title_subject or self.main_entity(text)
+
+    def _named_proposal(self, proposed: str | None, before: str) -> str | None:
+        """The model's subject when the words before the figure spell it and it names one
+        institution (not 该行, 银行 or a phrase)."""
+        if not proposed:
+            return None
+        name = strip_marks(proposed).strip()
+        if len(name) < 2 or name not in before or name in SELF_WORDS or _is_group_name(name):
+            return None
+        if any(c in NOT_IN_NAMES for c in name) or self.names.get(_key(name)) in self.media:
+            return None
+        return self.names.get(_key(name), name)
+
+    def _referred_to(self, before: str, text: str, sentence_lo: int) -> str | None:
+        """Whom the words before a figure refer back to: 该产品 the main product; 该行,
+        本公司, or 公司… and 平台… opening a clause the article's subject, else the subject
+        of the sentences before (a digest's items each have their own)."""
+        if any(word in before for word in PRODUCT_SELF_WORDS) and self.products:
+            return self.main_product(text)
+        clauses = re.split(r"[，,；;：:]", before)
+        if any(word in before for word in SELF_WORDS if word.startswith(("该", "本"))) or any(
+            clause.strip().startswith(_SELF_OPENINGS) for clause in clauses
+        ):
+            return self.title_subject or self.carried_subject(text, sentence_lo) or self.main_entity(text)
+        return None
+
+    def main_product(self, text: str) -> str | None:
+        """The product the body names most often."""
+        counts = {name: text.count(name) for name in self.products}
+        best = max(counts.items(), key=lambda item: item[1], default=None)
+        return best[0] if best and best[1] > 0 else None
+
+    def carried_subject(self, text: str, sentence_lo: int) -> str | None:
+        """The entity that opens the last clause naming one in the sentences just before
+        ``sentence_lo`` (within 300 characters, not across a paragraph break)."""
+        lo = max(0, sentence_lo - 300)
+        for brk in _PARAGRAPH_BREAKS:
+            at = text.rfind(brk, lo, sentence_lo)
+            if at >= 0:
+                lo = at + len(brk)
+        best: tuple[int, int, str] | None = None
+        for spelling in self.subject_spellings():
+            if not spelling:
+                continue
+            at = text.rfind(spelling, lo, sentence_lo)
+            while at >= 0:
+                head = text[lo:at].rstrip()
+                if not head or head[-1] in _OPENING_MARKS:
+                    if best is None or (at, len(spelling)) > best[:2]:
+                        best = (at, len(spelling), spelling)
+                    break
+                at = text.rfind(spelling, lo, at)
+        return self.names.get(_key(best[2]), best[2]) if best else None
 
     def held_company(self, text: str, position: int) -> str | None:
         """Whose shares a shareholding figure is about: not the holder named right before
@@ -333,9 +439,9 @@ class EntityIndex:
         return None if fallback in acting else fallback
 
     def main_entity(self, text: str) -> str | None:
-        """The known entity the body names most often."""
+        """The known entity the body names most often (the media that report never)."""
         counts: dict[str, int] = {}
-        for spelling in self.spellings:
+        for spelling in self.subject_spellings():
             name = self.names.get(_key(spelling), spelling)
             counts[name] = counts.get(name, 0) + text.count(spelling)
         best = max(counts.items(), key=lambda item: item[1], default=None)
@@ -888,6 +994,36 @@ def rule_actions(text: ArticleText, found: list[RegulatoryAction], entities: Ent
     return added
 
 
+_OPENING_MARKS = ",，;；。！？!?：:\n\u3000"  # what stands before a clause's first word
+_PARAGRAPH_BREAKS = ("\n", "   ", "\u3000")  # digests and corpora break paragraphs with runs of spaces
+_SELF_OPENINGS = ("公司", "集团", "平台", "该")
+# Words that open a sentence continuing the one before, whose subject it leaves unwritten.
+_CONTINUATIONS = ("其中", "其", "同时", "此外", "另外", "并", "且", "而", "也", "还", "实现", "较")
+
+
+def _continues(text: str, sentence_lo: int) -> bool:
+    """Whether the sentence at ``sentence_lo`` carries on the one before: it follows a
+    semicolon (中文 lists a subject's figures so) or opens with 其中, 同时 …"""
+    head = text[max(0, sentence_lo - 3) : sentence_lo].rstrip()
+    if head.endswith(("；", ";")):
+        return True
+    return text[sentence_lo : sentence_lo + 12].lstrip().startswith(_CONTINUATIONS)
+
+
+def _speaks_of_a_group(words: str) -> bool:
+    """Whether the words before a figure speak of a group, market or place (行业, 国内, 印度)."""
+    lowered = words.lower()
+    return any(word in lowered for word in GROUP_WORDS) or any(place in words for place in _CHINESE_PLACES)
+
+
+def _is_group_name(name: str) -> bool:
+    """A subject that names a kind of institution or a group (上市银行, 中国网贷公司, 行业)."""
+    return name not in SELF_WORDS and (
+        is_generic_name(name) or fold(name) in GENERIC_INSTITUTIONS or name in GROUP_WORDS
+    )
+
+
+_CHINESE_PLACES = tuple(place for place, _ in PLACES if not place.isascii())
 _AUTHORITY_TYPES = (
     InstitutionType.regulator,
     InstitutionType.central_bank,

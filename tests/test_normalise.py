@@ -543,3 +543,65 @@ def test_an_action_whose_quote_is_not_verbatim_stands_on_the_sentence_naming_its
     assert article.text[evidence.start : evidence.end] == evidence.text
     assert "上海银保监局对上海银行开出罚单" in evidence.text
     assert any("not verbatim" in w for w in n.warnings) and any("quote not found" in w for w in n.warnings)
+
+
+def _subjects(
+    text: str,
+    institutions: list[InstitutionDraft],
+    proposed: str,
+    title: str | None = None,
+    products: list[ProductDraft] | None = None,
+) -> dict[str, str | None]:
+    """Each figure's subject (raw → subject) when the model labels every figure as about
+    ``proposed``; None for a figure left out."""
+    article = as_article(Article(title=title, text=text))
+    candidates = dict(enumerate(find_figures(text), start=1))
+    labels = [MetricLabel(id=n, subject=proposed, metric=MetricKind.other, name="x") for n in candidates]
+    drafts = ArticleDrafts(candidates, institutions=institutions, products=products or [], labels=labels)
+    facts = normalise(article, drafts)
+    found: dict[str, str | None] = {c.raw: None for c in candidates.values()}
+    found.update({m.raw: m.subject for m in facts.metrics})
+    return found
+
+
+def test_an_industry_figure_is_no_ones_when_its_sentence_names_no_entity() -> None:
+    text = "截至6月末，微众银行不良贷款率为1.2%。行业平均不良贷款率为2.1%。在印度的坏账率高达80%。"
+    assert _subjects(text, [_institution("微众银行", "")], "微众银行") == {
+        "1.2%": "微众银行",
+        "2.1%": None,
+        "高达80%": None,
+    }
+
+
+def test_a_subject_carries_over_a_semicolon_to_the_figures_after_it() -> None:
+    banks = [_institution("中信银行", ""), _institution("百信银行", "")]
+    text = (
+        "8月25日，中信银行发布报告，报告显示，百信银行上半年总资产679.32亿元，同比增长24.98%；其中营业净收入13.18亿元。"
+    )
+    subjects = _subjects(text, banks, "中信银行")
+    assert set(subjects.values()) == {"百信银行"}, subjects
+
+
+def test_an_entity_the_model_names_in_the_sentence_is_the_subject_even_if_unlisted() -> None:
+    text = "百度旗下度小满2024年净利润8.59亿。"
+    assert _subjects(text, [_institution("百度", "")], "度小满") == {"8.59亿": "度小满"}
+    article = as_article(Article(text=text))
+    candidates = dict(enumerate(find_figures(text), start=1))
+    label = MetricLabel(id=1, subject="度小满", metric=MetricKind.net_profit, name="净利润")
+    facts = normalise(article, ArticleDrafts(candidates, institutions=[_institution("百度", "")], labels=[label]))
+    assert {i.name for i in facts.institutions} == {"百度", "度小满"}  # every subject is an entity
+
+
+def test_the_product_words_refer_back_to_the_main_product() -> None:
+    product = ProductDraft(name="微粒贷", type=ProductType.consumer_loan, quote="微粒贷")
+    text = "微粒贷是微众银行推出的线上贷款产品。该产品自2015年上线以来，已服务超千万用户。"
+    subjects = _subjects(text, [_institution("微众银行", "")], "微众银行", title="微粒贷指南", products=[product])
+    assert subjects == {"超千万": "微粒贷"}
+
+
+def test_a_news_outlet_in_the_title_is_not_the_articles_subject() -> None:
+    outlet = InstitutionDraft(name="优财网", type=InstitutionType.media)
+    text = "优财网消息，截至6月末，贷款余额146万亿元。"
+    assert _subjects(text, [outlet, _institution("微众银行", "")], "优财网", title="优财网：央行报告") == {
+        "146万亿元": None
+    }

@@ -185,7 +185,9 @@ _NAME_TAIL = re.compile(r"[A-Za-z-]*(?:[ -](?:\([^()\d]{1,12}\) )?(?:ratio|rate)
 
 def nearest_name(text: str, start: int, names: Iterable[str]) -> str | None:
     """Who a figure is about: the first entity named in its clause (split at commas),
-    else the first in its sentence; an owner before 旗下 gives way to what it owns."""
+    else the last one that opens a clause of its sentence (中信银行发布报告，报告显示，百信银行
+    上半年总资产…, 同比增长24.98%: 百信银行), else the first in its sentence; an owner before
+    旗下 gives way to what it owns."""
     sentence_lo = sentence_start(text, start, window=120)
     clause_lo = sentence_lo
     for mark in CLAUSE_MARKS:
@@ -200,8 +202,19 @@ def nearest_name(text: str, start: int, names: Iterable[str]) -> str | None:
             at = _first_mention(text, name, clause_lo, start)
         if at >= 0:
             in_clause.append((at, -len(name), name))
-    mentions = in_clause or in_sentence
-    return min(mentions)[2] if mentions else None
+    if in_clause:
+        return min(in_clause)[2]
+    opening = [m for m in in_sentence if _opens_a_clause(text, m[0], sentence_lo)]
+    if opening:
+        return max(opening, key=lambda m: (m[0], m[1]))[2]
+    return min(in_sentence)[2] if in_sentence else None
+
+
+def _opens_a_clause(text: str, at: int, sentence_lo: int) -> bool:
+    """Whether the name at ``at`` is the first thing in its clause (after a comma or the
+    sentence's start): where Chinese puts the subject."""
+    before = text[sentence_lo:at].rstrip()
+    return not before or before[-1] in CLAUSE_MARKS
 
 
 def _first_mention(text: str, name: str, lo: int, hi: int) -> int:
