@@ -697,13 +697,58 @@ INSTITUTION_TYPE_WORDS: tuple[tuple[tuple[str, ...], InstitutionType], ...] = (
     (("日报", "晚报", "商报", "时报", "新华社", "通讯社", "电视台", "周刊"), InstitutionType.media),
     (("律师事务所", "律所", "Law Firm"), InstitutionType.law_firm),
     (("交易所", "协会", "商会", "联合会", "资产管理股份有限公司", "资产管理有限公司"), InstitutionType.other),
+    # guarantors, holding companies and fund portfolios: no type of the contract's own
+    (("融资担保", "投资控股", "社保基金", "养老保险基金", "组合"), InstitutionType.other),
+    (("金融信息服务", "网络借贷信息中介"), InstitutionType.fintech_platform),
+    (("银联", "支付有限公司", "支付科技有限公司", "支付服务有限公司"), InstitutionType.payment_company),
     (("消费金融", "消金", "Consumer Finance"), InstitutionType.consumer_finance_company),
     (
         ("小贷", "小额贷款", "Microcredit", "Micro-credit", "Micro Credit", "Microloan", "Micro-loan", "Micro-lending"),
         InstitutionType.microlender,
     ),
-    (("银行", "Bank", "Banking Corporation", "Bancorp"), InstitutionType.bank),
+    (("银行", "分行", "支行", "Bank", "Banking Corporation", "Bancorp"), InstitutionType.bank),
 )
+# The category nouns an article sets a name in (网约车平台滴滴出行, 约谈美团、饿了么等6家网络
+# 平台, P2P平台好车贷): the type the text states for a name that states none.
+CATEGORY_NOUNS: tuple[tuple[str, InstitutionType], ...] = (
+    ("P2P网贷平台", InstitutionType.fintech_platform),
+    ("P2P平台", InstitutionType.fintech_platform),
+    ("网贷平台", InstitutionType.fintech_platform),
+    ("网贷机构", InstitutionType.fintech_platform),
+    ("互金平台", InstitutionType.fintech_platform),
+    ("互联网金融平台", InstitutionType.fintech_platform),
+    ("理财平台", InstitutionType.fintech_platform),
+    ("借贷平台", InstitutionType.fintech_platform),
+    ("助贷平台", InstitutionType.fintech_platform),
+    ("助贷机构", InstitutionType.fintech_platform),
+    ("金融科技平台", InstitutionType.fintech_platform),
+    ("金融科技公司", InstitutionType.fintech_platform),
+    ("金融科技企业", InstitutionType.fintech_platform),
+    ("第三方支付机构", InstitutionType.payment_company),
+    ("第三方支付公司", InstitutionType.payment_company),
+    ("支付机构", InstitutionType.payment_company),
+    ("支付公司", InstitutionType.payment_company),
+    ("网络小贷公司", InstitutionType.microlender),
+    ("小额贷款公司", InstitutionType.microlender),
+    ("小贷公司", InstitutionType.microlender),
+    ("消费金融公司", InstitutionType.consumer_finance_company),
+    ("消金公司", InstitutionType.consumer_finance_company),
+    ("网约车平台", InstitutionType.tech_company),
+    ("电商平台", InstitutionType.tech_company),
+    ("外卖平台", InstitutionType.tech_company),
+    ("短视频平台", InstitutionType.tech_company),
+    ("直播平台", InstitutionType.tech_company),
+    ("社交平台", InstitutionType.tech_company),
+    ("网络平台", InstitutionType.tech_company),
+    ("互联网平台", InstitutionType.tech_company),
+    ("互联网公司", InstitutionType.tech_company),
+    ("互联网企业", InstitutionType.tech_company),
+    ("互联网巨头", InstitutionType.tech_company),
+    ("科技巨头", InstitutionType.tech_company),
+    ("科技公司", InstitutionType.tech_company),
+)
+# Names of companies: never a regulator, central bank, court or government body.
+COMPANY_NAME_ENDINGS = ("有限公司", "有限责任公司", "股份公司", "集团", "控股")
 # English names of regulators and central banks, found where the text names them (the FCA
 # fined …): full names, then the short names that stand for nothing else.
 ENGLISH_REGULATOR_NAMES = (

@@ -65,6 +65,7 @@ from .rules import (
     checked_type,
     country_from_name,
     declared_names,
+    find_interrupted,
     institution_mentions,
     institution_type_from_name,
     is_generic_name,
@@ -80,6 +81,9 @@ from .rules import (
     product_type_from_name,
     reasons_in,
     regulatory_act,
+    type_from_context,
+    without_category,
+    without_quotes,
 )
 from .segmentation import sentence_end, sentence_start, sentences
 
@@ -167,7 +171,7 @@ class ArticleText:
         self.text = article.text
         self.grounder = Grounder(self.text)
         self.warnings: list[str] = []
-        self._text_key = _key(self.text)
+        self._text_key = _key(without_quotes(self.text))  # a name a stock quote interrupts is named
         self._title_key = _key(article.title or "")
         self._periods: dict[tuple[str | None, bool, str | None], Period] = {}
 
@@ -195,6 +199,8 @@ class ArticleText:
             self.warnings.append(f"{kind} dropped, not named in the article: {name!r}")
             return None
         evidence = self.ground(None, fallback=name)
+        if evidence is None and (span := find_interrupted(self.text, name)) is not None:
+            evidence = self.grounder.sentence_around(*span)
         if evidence is None and _key(name) in self._title_key:
             evidence = self.title_reference()
         if evidence is None:
@@ -476,7 +482,7 @@ def ground_institutions(text: ArticleText, drafts: Iterable[InstitutionDraft]) -
     names standing in the text that the model left out."""
     merged: dict[str, Institution] = {}
     for draft in drafts:
-        name = strip_marks(draft.name).strip()
+        name, category = without_category(without_quotes(strip_marks(draft.name)).strip())
         if is_generic_name(name) or fold(name) in GENERIC_INSTITUTIONS:
             text.warnings.append(f"institution dropped, a generic word: {draft.name!r}")
             continue
@@ -496,7 +502,12 @@ def ground_institutions(text: ArticleText, drafts: Iterable[InstitutionDraft]) -
             if all(e.start != evidence.start for e in known.evidence):
                 known.evidence.append(evidence)
             continue
-        kind = institution_type_from_name(name) or checked_type(name, draft.type)
+        kind = (
+            institution_type_from_name(name)
+            or category
+            or type_from_context(text.text, name)
+            or checked_type(name, draft.type)
+        )
         merged[key] = Institution(
             name=name, aliases=aliases, type=kind, country=country, parent=parent, evidence=[evidence]
         )

@@ -605,3 +605,52 @@ def test_a_news_outlet_in_the_title_is_not_the_articles_subject() -> None:
     assert _subjects(text, [outlet, _institution("微众银行", "")], "优财网", title="优财网：央行报告") == {
         "146万亿元": None
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "kind"),
+    [
+        ("北京市市场监管局约谈美团、饿了么、京东等6家网络平台", "饿了么", InstitutionType.tech_company),
+        ("北京市市场监管局约谈美团、饿了么、京东等6家网络平台", "美团", InstitutionType.tech_company),
+        ("近日，网约车平台滴滴出行上线借款服务", "滴滴出行", InstitutionType.tech_company),
+        ("支付机构宝付的法人变更获批", "宝付", InstitutionType.payment_company),
+        ("微众银行发布年报", "微众银行", None),  # no category noun: nothing said
+    ],
+)
+def test_the_category_noun_around_a_name_states_its_type(text: str, name: str, kind: InstitutionType | None) -> None:
+    from extractor.rules import type_from_context
+
+    assert type_from_context(text, name) is kind
+
+
+@pytest.mark.parametrize(
+    ("name", "proposed", "kind"),
+    [
+        ("居然之家投资控股集团有限公司", InstitutionType.regulator, InstitutionType.other),  # a company, no regulator
+        ("居然之家（天津）融资担保有限公司", InstitutionType.microlender, InstitutionType.other),
+        ("工行辽宁分行", InstitutionType.other, InstitutionType.bank),
+        ("中国银联", InstitutionType.other, InstitutionType.payment_company),
+        ("上海永利宝金融信息服务有限公司", InstitutionType.tech_company, InstitutionType.fintech_platform),
+        ("全国社保基金一一零组合", InstitutionType.government_agency, InstitutionType.other),
+        ("北京市市场监督管理局", InstitutionType.regulator, InstitutionType.regulator),
+    ],
+)
+def test_a_name_that_states_its_type_overrules_the_model(
+    name: str, proposed: InstitutionType, kind: InstitutionType
+) -> None:
+    article = as_article(Article(text=f"{name}发布公告。"))
+    (institution,) = ground_institutions(ArticleText(article), [InstitutionDraft(name=name, type=proposed)])
+    assert institution.type is kind
+
+
+def test_a_category_before_a_name_and_a_stock_quote_inside_it_are_not_the_name() -> None:
+    text = "P2P平台好车贷逾期。工行拟拍卖中国长城(9.170,0.05,0.55%)资产管理股份持有的股份。"
+    n = ArticleText(as_article(Article(text=text)))
+    drafts = [
+        InstitutionDraft(name="P2P平台好车贷", type=InstitutionType.consumer_finance_company),
+        InstitutionDraft(name="中国长城(9.170,0.05,0.55%)资产管理股份", type=InstitutionType.other),
+    ]
+    found = {i.name: i for i in ground_institutions(n, drafts)}
+    assert found["好车贷"].type is InstitutionType.fintech_platform
+    evidence = found["中国长城资产管理股份"].evidence[0]
+    assert text[evidence.start : evidence.end] == evidence.text and "资产管理股份" in evidence.text

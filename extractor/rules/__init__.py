@@ -17,18 +17,24 @@ from .institutions import (
     institution_type_from_name,
     is_generic_name,
     parenthesised_alias,
+    type_from_context,
+    without_category,
 )
 from .metrics import metric_from_context, metric_name_near, nearest_name, unit_fits
-from .noise import is_noise, numbered_figures, real_figures
+from .noise import find_interrupted, is_noise, numbered_figures, real_figures, without_quotes
 from .products import is_named_as_a_product, is_not_a_product, listed_products, product_type, product_type_from_name
 
 __all__ = [
+    "find_interrupted",
     "checked_type",
     "country_from_name",
     "declared_names",
     "institution_mentions",
     "institution_type_from_name",
     "is_generic_name",
+    "type_from_context",
+    "without_category",
+    "without_quotes",
     "is_noise",
     "is_named_as_a_product",
     "is_not_a_product",

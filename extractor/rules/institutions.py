@@ -9,6 +9,8 @@ from functools import lru_cache
 
 from ..chars import CJK_RANGE, is_cjk
 from ..lexicon import (
+    CATEGORY_NOUNS,
+    COMPANY_NAME_ENDINGS,
     ENGLISH_LENDER_WORDS,
     ENGLISH_NAME_SUFFIXES,
     ENGLISH_REGULATOR_NAMES,
@@ -75,11 +77,50 @@ def institution_type_from_name(name: str) -> InstitutionType | None:
 
 def checked_type(name: str, proposed: InstitutionType) -> InstitutionType:
     """A model's type for a name, kept unless it is one a Chinese name states and this
-    name does not (香港中央结算有限公司 is no bank): then other."""
+    name does not (香港中央结算有限公司 is no bank), or an authority's for a company's name
+    (居然之家投资控股集团有限公司 is no regulator): then other."""
+    if _ANY_LATIN.search(name):
+        return proposed
+    if proposed in _AUTHORITIES and name.endswith(COMPANY_NAME_ENDINGS):
+        return InstitutionType.other
     words = _TYPES_NAMED.get(proposed)
-    if words is None or not all(map(is_cjk, name)):
+    if words is None:
         return proposed
     return proposed if any(w in name for w in words) else InstitutionType.other
+
+
+_AUTHORITIES = (
+    InstitutionType.regulator,
+    InstitutionType.central_bank,
+    InstitutionType.court,
+    InstitutionType.government_agency,
+)
+_CATEGORIES = sorted(CATEGORY_NOUNS, key=lambda row: len(row[0]), reverse=True)
+# 美团、饿了么、京东等6家网络平台: the names a list joins (、, 和, 及) up to 等 and its count
+_LIST_TAIL = re.compile(r"(?:\s*[、和及与]\s*[^，,。；;、]{1,20}?)*\s*等(?:\d+|[一二三四五六七八九十两]+)?[家个]?")
+
+
+def type_from_context(text: str, name: str) -> InstitutionType | None:
+    """The type the words around a name state: a category noun right before it (网约车平台
+    滴滴出行) or closing the list it stands in (约谈美团、饿了么等6家网络平台); None when none does."""
+    at, seen = text.find(name), 0
+    while at >= 0 and seen < 5:
+        before = text[max(0, at - 8) : at]
+        tail = _LIST_TAIL.match(text, at + len(name))
+        for noun, kind in _CATEGORIES:
+            if before.endswith(noun) or (tail is not None and text.startswith(noun, tail.end())):
+                return kind
+        at, seen = text.find(name, at + len(name)), seen + 1
+    return None
+
+
+def without_category(name: str) -> tuple[str, InstitutionType | None]:
+    """A name with the category noun the model left before it taken off (P2P平台好车贷 →
+    好车贷, fintech_platform); the name as it is when it has none."""
+    for noun, kind in _CATEGORIES:
+        if name.startswith(noun) and len(name) - len(noun) >= 2:
+            return name[len(noun) :], kind
+    return name, None
 
 
 _QUALIFIERS = sorted(GENERIC_QUALIFIERS, key=len, reverse=True)

@@ -54,6 +54,22 @@ def _before(text: str, position: int, ends: re.Pattern[str], reach: int) -> str:
     return window[marks[-1].end() :] if marks else window
 
 
+def without_quotes(text: str) -> str:
+    """The text with the stock quotes news sites put inside names taken out (中国长城(9.170,
+    0.05,0.55%)资产管理股份 → 中国长城资产管理股份)."""
+    return _QUOTE.sub("", text) if "%" in text else text
+
+
+def find_interrupted(text: str, name: str) -> tuple[int, int] | None:
+    """Where ``name`` stands in ``text`` with a stock quote inside it (中国长城(9.170,0.05,
+    0.55%)资产管理股份 for 中国长城资产管理股份); None when it does not."""
+    if "%" not in text or len(name) < 2:
+        return None
+    pattern = f"(?:{_QUOTE.pattern})?".join(re.escape(c) for c in name)
+    found = re.search(pattern, text)
+    return found.span() if found else None
+
+
 def noise_spans(text: str) -> list[tuple[int, int]]:
     """Spans of the text that hold no financial figure: stock quotes and codes."""
     spans = [(m.start(), m.end()) for m in _QUOTE.finditer(text)]
