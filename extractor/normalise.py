@@ -705,10 +705,11 @@ def ground_metrics(
         by_id.setdefault(labelled.id, labelled)
     body = text.text
     facts: list[FinancialMetric] = []
-    seen: set[tuple[object, ...]] = set()
+    seen: dict[tuple[object, ...], FinancialMetric] = {}
     ordered = sorted(candidates.items(), key=lambda item: item[1].start)
     spans = [(c.start, c.end) for _, c in ordered]
     previous: Candidate | None = None
+    last: tuple[Candidate, FinancialMetric] | None = None  # the figure before and its fact
     for number, candidate in ordered:
         before, previous = previous, candidate
         if body[candidate.start - 1 : candidate.start] == "[" and body[candidate.end : candidate.end + 1] == "]":
@@ -717,16 +718,59 @@ def ground_metrics(
             continue  # RMB794.5 million (US$109.3 million): the same fact in another currency
         label = by_id.get(number)
         written = metric_from_context(body, candidate.start, candidate.end, candidate.figure.unit, figures=spans)
-        if label is None and (written is None or written[1] in CHANGE_WORDS):
+        change = _change_of(body, candidate, written, last)
+        if change is not None:
+            fact = change
+        elif label is None and (written is None or written[1] in CHANGE_WORDS):
             continue  # without the model, a figure is a fact only where a metric's name stands before it
-        fact = _metric(text, candidate, label, written, entities)
+        else:
+            fact = _metric(text, candidate, label, written, entities)
         if fact is None:
             continue
-        key = (fact.subject, fact.metric, fact.value, fact.value_max, fact.period_end, candidate.start)
-        if key not in seen:
-            seen.add(key)
+        last = (candidate, fact)
+        # a figure the article states again (a lead repeated in the body) is one fact with
+        # each place as evidence
+        key = (fact.subject, fact.metric, fact.value, fact.value_max, fact.unit, fact.period_start, fact.period_end)
+        if key in seen:
+            same = seen[key]
+            same.evidence += [e for e in fact.evidence if all(e.start != k.start for k in same.evidence)]
+        else:
+            seen[key] = fact
             facts.append(fact)
     return facts
+
+
+def _change_of(
+    body: str,
+    candidate: Candidate,
+    written: tuple[MetricKind, str] | None,
+    last: tuple[Candidate, FinancialMetric] | None,
+) -> FinancialMetric | None:
+    """A change written right after the figure it changes (营业收入65.82亿元，同比增长2.13%):
+    a fact of its own about the same subject and period, named by both (营业收入同比增长).
+    None when the figure is no such change."""
+    if written is None or written[1] not in CHANGE_WORDS or last is None:
+        return None
+    figure, fact = last
+    gap = body[figure.end : candidate.start]
+    if len(gap) > 12 or not any(mark in gap for mark in "，,") or any(stop in gap for stop in "。；;！？\n"):
+        return None
+    if fact.metric is MetricKind.other or written[1] not in gap:
+        return None  # a change of a change, or words between that are not the change's
+    return FinancialMetric(
+        subject=fact.subject,
+        metric=MetricKind.other,
+        name=f"{fact.name}{written[1]}",
+        value=candidate.figure.value,
+        value_max=candidate.figure.value_max,
+        unit=_unit_for(candidate.figure.unit, MetricKind.other),
+        raw=candidate.raw,
+        qualifier=Qualifier(candidate.figure.qualifier),
+        period_start=fact.period_start,
+        period_end=fact.period_end,
+        period_text=fact.period_text,
+        evidence=[Evidence(text=body[figure.start : candidate.end], start=figure.start, end=candidate.end)],
+    )
 
 
 _CONVERSION_GAP = re.compile(r"\s*[(（]\s*(?:about|approximately|approx\.|around|约)?\s*", re.IGNORECASE)

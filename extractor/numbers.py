@@ -163,8 +163,8 @@ def _scale_and_unit(rest: str) -> tuple[float, str | None, bool]:
     assert parts is not None  # every part is optional
     scale = _MULTIPLIERS[parts["mult"]] if parts["mult"] else 1.0
     unit: str | None = parts["unit"] or None
-    if unit is not None:
-        unit = CURRENCY_WORDS.get(unit) or UNIT_WORDS.get(unit) or unit
+    if unit is not None:  # a per-share value (6.30元/股) is in its currency
+        unit = CURRENCY_WORDS.get(unit.removesuffix("/股")) or UNIT_WORDS.get(unit) or unit
     return scale, unit, bool(parts["more"] or parts["more_after"])
 
 

@@ -117,8 +117,10 @@ def parse_period(
     if full:
         try:
             day = date(int(full[1]), int(full[2]), int(full[3]))
-        except ValueError:
-            return _NONE
+        except ValueError:  # 4月31日: a day past its month's end is that month's end
+            if not 1 <= int(full[2]) <= 12 or not 28 < int(full[3]) <= 31:
+                return _NONE
+            day = _month_end(int(full[1]), int(full[2]))
         return day.isoformat(), day.isoformat()
 
     year, rest = _year_of(text, today)
@@ -238,7 +240,7 @@ _PERIOD_PHRASE = re.compile(
     r"(?=[截\d今去前上本第一二三四下年半])"  # every character a phrase can start with: skip the rest fast
     r"(?:截至|截止|截止到)?"
     r"(?:(?:\d{4}年|今年|去年|前年|上年|本年)(?:度)?"
-    r"(?:前三季度|第?[一二三四1-4]季度|[上下]半年|半年[末底度]|\d{1,2}月(?:末|底|份)?|末|底|初)?"
+    r"(?:前三季度|第?[一二三四1-4]季度|[上下]半年|半年[末底度]|\d{1,2}月\d{1,2}[日号]|\d{1,2}月(?:末|底|份)?|末|底|初)?"
     r"|前三季度|第?[一二三四]季度|[上下]半年|半年[末底]|\d{1,2}月(?:末|底)|年末|年底|年初)"
 )
 _DECIMAL = re.compile(r"\d")  # str.isdecimal's characters (Unicode Nd)

@@ -654,3 +654,29 @@ def test_a_category_before_a_name_and_a_stock_quote_inside_it_are_not_the_name()
     assert found["好车贷"].type is InstitutionType.fintech_platform
     evidence = found["中国长城资产管理股份"].evidence[0]
     assert text[evidence.start : evidence.end] == evidence.text and "资产管理股份" in evidence.text
+
+
+def test_a_change_after_a_figure_is_a_fact_of_the_same_subject_and_period() -> None:
+    text = "常熟银行2020年实现营业收入65.82亿元，同比增长2.13%；净利润17.89亿元，同比增长1.01%。"
+    article = as_article(Article(text=text))
+    n = ArticleText(article)
+    candidates = dict(enumerate(find_figures(text), start=1))
+    facts = ground_metrics(n, [], candidates, _entities(n, [_institution("常熟银行", "")]))
+    changes = [(m.subject, m.name, m.raw, m.period_end, m.metric) for m in facts if m.unit == "%"]
+    assert changes == [
+        ("常熟银行", "营业收入同比增长", "2.13%", "2020-12-31", MetricKind.other),
+        ("常熟银行", "净利润同比增长", "1.01%", "2020-12-31", MetricKind.other),
+    ]
+    for fact in facts:
+        assert all(text[e.start : e.end] == e.text for e in fact.evidence)
+
+
+def test_a_figure_stated_again_is_one_fact_with_both_places_as_evidence() -> None:
+    text = "中国人民银行开展央行票据互换操作，操作量25亿元。原标题：中国人民银行开展央行票据互换操作，操作量25亿元。"
+    article = as_article(Article(text=text))
+    n = ArticleText(article)
+    candidates = dict(enumerate(find_figures(text), start=1))
+    labels = [MetricLabel(id=k, subject="中国人民银行", metric=MetricKind.other, name="操作量") for k in candidates]
+    bank = InstitutionDraft(name="中国人民银行", type=InstitutionType.central_bank)
+    (fact,) = ground_metrics(n, labels, candidates, _entities(n, [bank]))
+    assert len(fact.evidence) == 2

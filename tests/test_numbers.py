@@ -78,7 +78,8 @@ CASES = [
     # shares and per-share values
     ("12.5亿股", 1250000000, None, "股", "exact"),
     ("不超过678,602,334股", 678602334, None, "股", "under"),
-    ("6.30元/股", 6.3, None, "元/股", "exact"),
+    ("6.30元/股", 6.3, None, "CNY", "exact"),  # raw keeps /股; the value is in yuan
+    ("7.69元／股", 7.69, None, "CNY", "exact"),
 ]
 
 

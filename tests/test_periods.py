@@ -162,3 +162,15 @@ def test_a_half_year_end_before_a_figure_is_its_period() -> None:
 
     text = "截至2021年半年末，该行总资产达1000亿元"
     assert period_carried(text, text.index("1000")) == "截至2021年半年末"
+
+
+def test_a_day_past_its_months_end_is_the_months_end() -> None:
+    assert parse_period("截至2019年4月31日") == ("2019-04-30", "2019-04-30")
+    assert parse_period("2019年13月40日") == (None, None)
+
+
+def test_a_full_date_before_a_figure_is_its_period() -> None:
+    from extractor.periods import period_carried
+
+    text = "中国人民银行于2019年6月27日开展了央行票据互换操作，操作量25亿元"
+    assert parse_period(period_carried(text, text.index("25亿"))) == ("2019-06-27", "2019-06-27")
