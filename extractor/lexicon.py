@@ -1277,7 +1277,11 @@ REGULATOR_WORDS = ("监管", "regulators", "regulator", "watchdog")
 PRODUCT_TYPE_WORDS: tuple[tuple[tuple[str, ...], ProductType], ...] = (
     (("花呗", "分付", "白条", "信用付", "月付"), ProductType.revolving_credit),
     (("车贷",), ProductType.car_loan),
-    (("企业贷", "业贷", "商贷", "经营贷", "税贷", "贸贷", "科创贷"), ProductType.sme_loan),
+    # business loans, farm loans among them, and bill discounting (百票贴)
+    (
+        ("企业贷", "业贷", "商贷", "经营贷", "税贷", "贸贷", "科创贷", "养殖贷", "供货贷", "农贷", "票贴"),
+        ProductType.sme_loan,
+    ),
     (("分期",), ProductType.installment),
     (("理财", "基金"), ProductType.wealth_management),
     (("存款", "定期"), ProductType.deposit),
@@ -1287,7 +1291,21 @@ PRODUCT_TYPE_WORDS: tuple[tuple[tuple[str, ...], ProductType], ...] = (
 # Words before 产品包括 that belong to the list's opening phrase (主要产品包括 …).
 PRODUCT_LIST_OPENERS = ("主要", "核心", "旗下")
 # Words that end a generic offering (贷款, 业务 …), not a product's name.
-GENERIC_PRODUCTS = ("业务", "服务", "产品", "贷款", "信用卡", "存款", "理财", "保险", "基金", "平台", "功能", "品牌")
+GENERIC_PRODUCTS = (
+    "业务",
+    "服务",
+    "产品",
+    "贷款",
+    "信用卡",
+    "存款",
+    "理财",
+    "保险",
+    "基金",
+    "平台",
+    "功能",
+    "品牌",
+    "股票",
+)
 
 # Name endings and words of companies and platforms, which the model sometimes lists as
 # products (居然小贷, P2P平台好车贷, 荷包金融平台): a product is what they offer.

@@ -595,8 +595,12 @@ def ground_products(text: ArticleText, drafts: Iterable[ProductDraft], entities:
     and the products named before it."""
     known = entities.with_products([])
     merged: dict[str, Product] = {}
-    for draft in drafts:
+    # names as they stand first: where a draft also named the product inside a phrase
+    # (企业端的微众企业+), the type given to the name itself is the one kept
+    for draft in sorted(drafts, key=lambda d: "的" in d.name):
         name = strip_marks(draft.name).strip().strip("“”\"'「」")
+        if "的" in name and len(name) - name.rindex("的") > 2:
+            name = name[name.rindex("的") + 1 :]  # 企业端的微众企业+: the product is 微众企业+
         spelled_as = entities.names.get(_key(name))
         another_name = spelled_as is not None and spelled_as != name and spelled_as in entities.institution_names
         if another_name or (name in entities.institution_names and product_type_from_name(name) is None):

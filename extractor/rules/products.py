@@ -56,10 +56,41 @@ _PARENTHESES = re.compile(r"[（(][^（）()]*[)）]")
 
 
 def listed_products(text: str) -> list[tuple[str, int, int, int]]:
-    """(name, start, end, list start) of each product named in a "产品包括 A、B和C" list.
+    """(name, start, end, list start) of each product named in a "产品包括 A、B和C" list,
+    a "推出A、B等系列产品" list or as "“A”产品".
 
     Parenthesised glosses are skipped, "个人端的" style modifiers dropped, quotes
     removed; generic words (贷款, 业务, 理财…) and long phrases are not names."""
+    found = _after_product_words(text)
+    for match in _LAUNCHED_LIST.finditer(text):
+        at = match.start("names")
+        for piece in _LIST_SPLIT.split(match["names"]):
+            name = piece.strip().strip("“”\"'「」『』")
+            at = text.index(piece, at)
+            if _is_product_name(name):
+                start = text.index(name, at)
+                found.append((name, start, start + len(name), match.start()))
+            at += len(piece)
+    for match in _QUOTED_PRODUCT.finditer(text):
+        if _is_product_name(match["name"]):
+            found.append((match["name"], match.start("name"), match.end("name"), match.start()))
+    return found
+
+
+# 推出生猪养殖贷、农业供货贷等系列产品; 的“百票贴”产品
+_LAUNCHED_LIST = re.compile(r"推出了?(?P<names>[^，,。；;！？!?\n等]{2,60}?)等(?:系列|多款|两款|几款)?产品")
+_QUOTED_PRODUCT = re.compile(r"“(?P<name>[^“”，,。]{2,8})”(?:系列)?产品")
+
+
+def _is_product_name(name: str) -> bool:
+    """A listed piece that can be a product's name: short, no digits or spaces, not a
+    generic offering (贷款, 业务, 理财 …)."""
+    if not 2 <= len(name) <= 8 or any(c.isdigit() for c in name) or " " in name or "的" in name:
+        return False
+    return not (name.endswith(GENERIC_PRODUCTS) or name in GENERIC_PRODUCTS)
+
+
+def _after_product_words(text: str) -> list[tuple[str, int, int, int]]:
     found: list[tuple[str, int, int, int]] = []
     for trigger in _PRODUCT_LIST.finditer(text):
         list_start = trigger.start()
@@ -78,9 +109,7 @@ def listed_products(text: str) -> list[tuple[str, int, int, int]]:
             if "的" in name:
                 name = name[name.rindex("的") + 1 :]
             name = name.strip().strip("“”\"'「」『』")
-            if not 2 <= len(name) <= 8 or any(c.isdigit() for c in name) or " " in name:
-                continue
-            if name.endswith(GENERIC_PRODUCTS) or name in GENERIC_PRODUCTS:
+            if not _is_product_name(name):
                 continue
             start = text.index(name, offset)
             found.append((name, start, start + len(name), list_start))
