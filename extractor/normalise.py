@@ -114,7 +114,7 @@ def normalise(article: Article, drafts: ArticleDrafts) -> NormalisedFacts:
         fill_product_terms(product, metrics, article.text, main_product=len(products) == 1)
     actions = ground_actions(text, drafts.actions, entities)
     actions += rule_actions(text, actions, entities)
-    actions = with_parties(text, actions)
+    actions = with_parties(text, one_per_act(actions, entities))
     return NormalisedFacts(institutions, metrics, actions, products, text.warnings)
 
 
@@ -136,6 +136,51 @@ def subjects_not_listed(text: ArticleText, metrics: list[FinancialMetric], entit
             evidence=[evidence],
         )
     return list(added.values())
+
+
+def one_per_act(actions: list[RegulatoryAction], entities: EntityIndex) -> list[RegulatoryAction]:
+    """Each act once: the same act on the same target (or, on none, told in the same
+    words) that the article reports in several places is one fact with each place as
+    evidence, and the regulator it names where one place names it (not only 监管)."""
+    kept: dict[tuple[object, ...], RegulatoryAction] = {}
+    for action in actions:
+        named = action.regulator is not None and action.regulator not in REGULATOR_WORDS
+        who: object = action.target or (action.regulator if named else (action.regulator, action.summary))
+        key = (who, action.action, action.date)
+        same = kept.get(key)
+        if same is not None and not _same_actor(same.regulator, action.regulator):
+            key = (*key, action.regulator)  # two regulators' acts on one target (CSRC and FCA approvals)
+            same = kept.get(key)
+        if same is None:
+            kept[key] = action
+            continue
+        same.evidence += [e for e in action.evidence if all(e.start != k.start for k in same.evidence)]
+        if action.regulator and (same.regulator is None or same.regulator in REGULATOR_WORDS):
+            same.regulator = action.regulator
+        same.amount, same.currency = (
+            (same.amount, same.currency)
+            if same.amount is not None
+            else (
+                action.amount,
+                action.currency,
+            )
+        )
+        same.reasons += [r for r in action.reasons if r not in same.reasons]
+    return list(kept.values())
+
+
+def _same_actor(one: str | None, other: str | None) -> bool:
+    """Whether two actions' regulators can be one: the same, or one is the article's
+    general word (监管)."""
+    return one == other or any(r is not None and r in REGULATOR_WORDS for r in (one, other))
+
+
+def _regulates(institution: Institution) -> bool:
+    """Whether an institution acts on others: regulators, central banks, and the
+    self-regulatory associations (中国互联网金融协会) that warn their members."""
+    if institution.type in (InstitutionType.regulator, InstitutionType.central_bank):
+        return True
+    return institution.type is InstitutionType.other and institution.name.endswith("协会")
 
 
 def with_parties(text: ArticleText, actions: list[RegulatoryAction]) -> list[RegulatoryAction]:
@@ -256,9 +301,7 @@ class EntityIndex:
         institutions = list(institutions)
         index = cls(
             institution_names=frozenset(i.name for i in institutions),
-            regulators=tuple(
-                i.name for i in institutions if i.type in (InstitutionType.regulator, InstitutionType.central_bank)
-            ),
+            regulators=tuple(i.name for i in institutions if _regulates(i)),
             regulator_aliases=tuple(
                 (alias, i.name)
                 for i in institutions
@@ -268,7 +311,7 @@ class EntityIndex:
             title_subject=next(
                 (i.name for i in institutions if i.name in (title or "") and i.type is not InstitutionType.media), None
             ),
-            authorities=tuple(i.name for i in institutions if i.type in _AUTHORITY_TYPES),
+            authorities=tuple(i.name for i in institutions if i.type in _AUTHORITY_TYPES or _regulates(i)),
             media=frozenset(i.name for i in institutions if i.type is InstitutionType.media),
         )
         for institution in institutions:
@@ -424,9 +467,13 @@ class EntityIndex:
         ``position`` (or right after it: a penalty of Rs 1 crore on the State Bank of India),
         a regulator never; None when it names none."""
         acting = set(self.regulators)
-        others = [s for s in self.spellings if self.names.get(_key(s), s) not in acting]
+        others = [s for s in self.institution_spellings() if self.names.get(_key(s), s) not in acting]
         near = nearest_name(text, position, others) or _first_named_after(text, position, others)
         return self.names.get(_key(near), near) if near is not None else None
+
+    def institution_spellings(self) -> list[str]:
+        """The spellings of institutions (an act is on an institution, never on a product)."""
+        return [s for s in self.spellings if self.names.get(_key(s), s) in self.institution_names]
 
     def target_at(self, text: str, position: int, proposed: str | None = None) -> str | None:
         """Whom a regulatory act or a fine is aimed at: as ``subject_at``, a regulator never
@@ -894,6 +941,13 @@ def ground_actions(text: ArticleText, drafts: Iterable[ActionDraft], entities: E
         if target and not text.mentions(target) and target not in entities.names.values():
             target = None
         regulator = draft.regulator.strip() if draft.regulator and text.mentions(draft.regulator) else None
+        if regulator is not None and (regulator in REGULATOR_WORDS or _is_group_name(regulator)):
+            # the article's general word (监管) where its sentence names who acts
+            regulator = _regulator_in(clause, entities, draft.action) or regulator
+        if target is not None and target in entities.products and target not in entities.institution_names:
+            target = None  # an act is on an institution, not on a product (GDR)
+        if target in entities.regulators and (regulator is None or regulator in REGULATOR_WORDS):
+            regulator, target = target, None  # 中国互联网金融协会发布风险提示: the one who acts
         date = parse_date(draft.date, published) if draft.date and text.mentions(draft.date) else None
         if (
             regulator is None
@@ -1042,8 +1096,8 @@ def rule_actions(text: ArticleText, found: list[RegulatoryAction], entities: Ent
             reasons=reasons_in(sentence) if kind is ActionKind.fine else [],
             evidence=[Evidence(text=sentence, start=start, end=end)],
         )
-        if target is None and regulator == default_regulator and not industry_wide:
-            continue  # an act on no one named, by no one named: 要求不得新增 in general
+        if target is None and (regulator == default_regulator or kind is ActionKind.fine) and not industry_wide:
+            continue  # an act on no one named, by no one named (要求不得新增 in general), or a fine on no one
         listed = listed_targets(sentence, entities, regulator)
         added += (
             one_per_target(action.model_copy(update={"target": None}), sentence, entities)

@@ -680,3 +680,54 @@ def test_a_figure_stated_again_is_one_fact_with_both_places_as_evidence() -> Non
     bank = InstitutionDraft(name="中国人民银行", type=InstitutionType.central_bank)
     (fact,) = ground_metrics(n, labels, candidates, _entities(n, [bank]))
     assert len(fact.evidence) == 2
+
+
+def _actions_of(
+    text: str, institutions: list[InstitutionDraft], actions: list[ActionDraft]
+) -> list[tuple[object, ...]]:
+    article = as_article(Article(text=text))
+    facts = normalise(article, ArticleDrafts({}, institutions=institutions, actions=actions))
+    return [(a.regulator, a.target, a.action.value, len(a.evidence)) for a in facts.regulatory_actions]
+
+
+def test_an_act_reported_twice_is_one_fact_and_keeps_the_regulator_one_place_names() -> None:
+    text = "监管对微众银行开出罚单。银保监会对微众银行罚款120万元。"
+    institutions = [_institution("微众银行", ""), InstitutionDraft(name="银保监会", type=InstitutionType.regulator)]
+    drafts = [
+        ActionDraft(regulator="监管", target="微众银行", action=ActionKind.fine, quote="监管对微众银行开出罚单"),
+        ActionDraft(regulator="银保监会", target="微众银行", action=ActionKind.fine, quote="银保监会对微众银行罚款"),
+    ]
+    assert _actions_of(text, institutions, drafts) == [("银保监会", "微众银行", "fine", 2)]
+
+
+def test_two_regulators_approving_one_company_are_two_acts() -> None:
+    text = "国投电力发行GDR获中国证监会核准。注册文件获得英国金融行为监管局批准。"
+    institutions = [
+        InstitutionDraft(name="国投电力", type=InstitutionType.other),
+        InstitutionDraft(name="中国证监会", type=InstitutionType.regulator),
+        InstitutionDraft(name="英国金融行为监管局", type=InstitutionType.regulator),
+    ]
+    drafts = [
+        ActionDraft(regulator="中国证监会", target="国投电力", action=ActionKind.approval, quote="获中国证监会核准"),
+        ActionDraft(
+            regulator="英国金融行为监管局",
+            target="国投电力",
+            action=ActionKind.approval,
+            quote="获得英国金融行为监管局批准",
+        ),
+    ]
+    assert len(_actions_of(text, institutions, drafts)) == 2
+
+
+def test_a_self_regulatory_association_acts_and_the_general_word_gives_way_to_a_named_actor() -> None:
+    text = "3月6日，中国互联网金融协会发布风险提示，要求会员机构不得违规宣传。"
+    association = InstitutionDraft(name="中国互联网金融协会", type=InstitutionType.other)
+    draft = ActionDraft(regulator="监管", target="中国互联网金融协会", action=ActionKind.warning, quote="发布风险提示")
+    assert _actions_of(text, [association], [draft])[0][:2] == ("中国互联网金融协会", None)
+
+
+def test_an_inspection_campaign_and_a_prosecution_are_investigations() -> None:
+    from extractor.rules import regulatory_act
+
+    assert regulatory_act("决定于2022年在全国范围内组织开展保险资金运用关联交易专项检查") is ActionKind.investigation
+    assert regulatory_act("余刚等6人被审查起诉") is ActionKind.investigation
