@@ -969,7 +969,24 @@ GENERIC_QUALIFIERS = (
     "保险",
 )
 # Institution words a generic phrase ends with.
-GENERIC_HEADS = ("银行", "机构", "公司", "平台", "小贷", "企业", "金融机构", "银行业金融机构", "保险机构", "网贷平台")
+GENERIC_HEADS = (
+    "银行",
+    "机构",
+    "公司",
+    "平台",
+    "小贷",
+    "企业",
+    "金融机构",
+    "银行业金融机构",
+    "保险机构",
+    "网贷平台",
+    "大行",
+    "城商行",
+    "农商行",
+    "股份行",
+    "国有行",
+    "律所",
+)
 # Characters a name never has before its institution word; a mention found by the bank-name
 # rule that has one is a phrase (可在手机银行, 意味着对银行, 的互联网小贷), not a name.
 NOT_IN_NAMES = "的对在可向让把被与和及或等为是将于从给由并也就已"
@@ -1060,6 +1077,25 @@ NOT_INSTITUTION_ENDINGS = (
     "人士",
     "劳动者",
     "消费者",
+    # people by their title, and anonymised parties (张某, 某银行): no institution one can name
+    "教授",
+    "学家",
+    "分析师",
+    "董事长",
+    "行长",
+    "总裁",
+    "总经理",
+    "主任",
+    "院长",
+    "所长",
+    "律师",
+    "记者",
+    "专家",
+    "学者",
+    "创始人",
+    "实控人",
+    "负责人",
+    "某",
     "检查",
     "活动",
     "工作",

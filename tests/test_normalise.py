@@ -18,7 +18,13 @@ from extractor.normalise import (
     rule_actions,
 )
 from extractor.numbers import find_figures, parse_figure
-from extractor.rules import institution_mentions, listed_products, metric_from_context, metric_name_near
+from extractor.rules import (
+    institution_mentions,
+    is_generic_name,
+    listed_products,
+    metric_from_context,
+    metric_name_near,
+)
 from extractor.rules.institutions import _BANK_MENTION, _bank_mentions
 from extractor.rules.metrics import _keyword_hits
 
@@ -731,3 +737,23 @@ def test_an_inspection_campaign_and_a_prosecution_are_investigations() -> None:
 
     assert regulatory_act("决定于2022年在全国范围内组织开展保险资金运用关联交易专项检查") is ActionKind.investigation
     assert regulatory_act("余刚等6人被审查起诉") is ActionKind.investigation
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["清华大学教授张某", "首席经济学家", "张某", "某银行", "某国有大行", "北京某律所", "国有大行", "城商行", "农商行"],
+)
+def test_people_anonymised_parties_and_kinds_of_bank_are_no_institution(name: str) -> None:
+    assert is_generic_name(name)
+
+
+@pytest.mark.parametrize("name", ["常熟农商行", "中国人民大学", "长城资产管理公司", "微众银行"])
+def test_named_institutions_are_institutions(name: str) -> None:
+    assert not is_generic_name(name)
+
+
+def test_an_investment_firm_or_asset_manager_is_no_collection_agency() -> None:
+    from extractor.rules import checked_type
+
+    assert checked_type("深圳前海投资有限公司", InstitutionType.collection_agency) is InstitutionType.other
+    assert checked_type("湖南信息咨询有限公司", InstitutionType.collection_agency) is InstitutionType.collection_agency

@@ -83,12 +83,15 @@ def checked_type(name: str, proposed: InstitutionType) -> InstitutionType:
         return proposed
     if proposed in _AUTHORITIES and name.endswith(COMPANY_NAME_ENDINGS):
         return InstitutionType.other
+    if proposed is InstitutionType.collection_agency and any(w in name for w in _INVESTING_WORDS):
+        return InstitutionType.other  # investment firms and asset managers collect no debts
     words = _TYPES_NAMED.get(proposed)
     if words is None:
         return proposed
     return proposed if any(w in name for w in words) else InstitutionType.other
 
 
+_INVESTING_WORDS = ("投资", "资产管理", "资管", "资本", "基金", "财富")
 _AUTHORITIES = (
     InstitutionType.regulator,
     InstitutionType.central_bank,
@@ -132,6 +135,8 @@ def is_generic_name(name: str) -> bool:
     name = name.strip()
     if not name or name in GENERIC_INSTITUTIONS or name.endswith(NOT_INSTITUTION_ENDINGS):
         return True
+    if "某" in name and is_cjk(name[0]):
+        return True  # anonymised (北京某律所, 某国有大行): no one a reader could look up
     head = next((h for h in sorted(GENERIC_HEADS, key=len, reverse=True) if name.endswith(h)), None)
     if head is None:
         return False
