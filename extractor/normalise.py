@@ -769,6 +769,8 @@ def ground_metrics(
             continue  # RMB794.5 million (US$109.3 million): the same fact in another currency
         label = by_id.get(number)
         written = metric_from_context(body, candidate.start, candidate.end, candidate.figure.unit, figures=spans)
+        if written is not None and written[1] in CHANGE_WORDS and _across_a_clause(body, written[1], candidate.start):
+            written = None  # 同比增长64.0%，拨备前利润8.88亿元: the change was the figure before's
         change = _change_of(body, candidate, written, last)
         if change is not None:
             fact = change
@@ -791,6 +793,12 @@ def ground_metrics(
     return facts
 
 
+def _across_a_clause(body: str, word: str, position: int) -> bool:
+    """Whether the last ``word`` before ``position`` stands in an earlier clause."""
+    at = body.rfind(word, 0, position)
+    return at >= 0 and any(mark in body[at + len(word) : position] for mark in "，,；;")
+
+
 def _change_of(
     body: str,
     candidate: Candidate,
@@ -806,7 +814,7 @@ def _change_of(
     gap = body[figure.end : candidate.start]
     if len(gap) > 12 or not any(mark in gap for mark in "，,") or any(stop in gap for stop in "。；;！？\n"):
         return None
-    if fact.metric is MetricKind.other or written[1] not in gap:
+    if fact.name.endswith(tuple(CHANGE_WORDS)) or written[1] not in gap:
         return None  # a change of a change, or words between that are not the change's
     return FinancialMetric(
         subject=fact.subject,

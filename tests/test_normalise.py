@@ -512,6 +512,10 @@ def test_a_product_needs_a_name_that_says_so_or_quotes(name: str, text: str, nam
         ("监管通过业务规则(如联合贷款出资比例不低于30%)将业务", "30%", "联合贷款出资比例"),
         ("按监管要求的小贷公司出资比例不低于30%及合作互联网贷款余额上限规定计算", "30%", "小贷公司出资比例"),
         ("合作催收机构数量达三百余家,远超", "三百余家", "合作催收机构数量"),
+        ("度小满金融与逾500家银行等金融机构展开合作", "逾500家", "银行"),  # the list stops at 等
+        ("百票贴已为2440户企业提供累计贴现交易343.77亿元", "343.77亿元", "累计贴现交易"),  # after the verb
+        ("经营着一家占地五亩、规模约两千头的生猪养殖场", "约两千", "规模"),  # 头 counts pigs, it names nothing
+        ("共有5269人次参与赠与", "5269人次", "参与赠与"),
     ],
 )
 def test_a_figure_no_keyword_names_is_named_by_whole_words_near_it(text: str, figure: str, name: str) -> None:
@@ -757,3 +761,13 @@ def test_an_investment_firm_or_asset_manager_is_no_collection_agency() -> None:
 
     assert checked_type("深圳前海投资有限公司", InstitutionType.collection_agency) is InstitutionType.other
     assert checked_type("湖南信息咨询有限公司", InstitutionType.collection_agency) is InstitutionType.collection_agency
+
+
+def test_a_change_word_in_the_clause_before_is_not_the_next_figures_name() -> None:
+    text = "百信银行营业净收入13.18亿元，同比增长64.0%，拨备前利润8.88亿元，同比增长76.9%。"
+    n = ArticleText(as_article(Article(text=text)))
+    candidates = dict(enumerate(find_figures(text), start=1))
+    labels = [MetricLabel(id=k, subject="百信银行", metric=MetricKind.other, name="x") for k in candidates]
+    facts = ground_metrics(n, labels, candidates, _entities(n, [_institution("百信银行", "")]))
+    names = {m.raw: m.name for m in facts}
+    assert names.get("76.9%") == "拨备前利润同比增长" and names.get("8.88亿元") != "同比增长"

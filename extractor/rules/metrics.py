@@ -18,6 +18,7 @@ from ..lexicon import (
     METRIC_KEYWORDS,
     MONEY_METRICS,
     MONEY_UNITS,
+    NOT_IN_NAMES,
     RATIO_METRICS,
     RATIO_UNITS,
     WORDS_AFTER_FIGURE,
@@ -231,6 +232,10 @@ _NAME_STOPS = " ,，。;；:：、()（）[]【】“”\"'-—"
 _LEADS_INTO_FIGURE = re.compile(r"(?:不低于|不高于|不超过|不少于|超过|高达|达到|约为|约|达|为|共|至|了|是)+$")
 _JOINS = "的及和与或、"
 _NAME_WINDOW = 8
+# measure words right after a number (两千头, 三只): what they count is further on
+_MEASURE_WORDS = "头只匹辆台套"
+# verbs a metric's name comes after (提供累计贴现交易, 贡献…收入): the name is what follows
+_VERBS_BEFORE_NAMES = ("提供", "实现", "完成", "贡献", "获得", "撬动", "带来", "筹得", "作价", "收购", "共有", "已有")
 
 
 def metric_name_near(text: str, start: int, end: int) -> str:
@@ -245,11 +250,14 @@ def metric_name_near(text: str, start: int, end: int) -> str:
         after.append(char)
     if after and after[0] == "的":  # 750亿元的放贷资金池: what the figure is of
         after = after[1:]
-    if len(after) >= 2 and after[0] not in _JOINS:  # 30%及… starts the next item
-        return "".join(after)
+    counted = "".join(after)
+    cut = next((n for n, char in enumerate(counted[:-1]) if n >= 2 and char in NOT_IN_NAMES), len(counted))
+    counted = counted[:cut]  # 逾500家银行等金融机构展开合作: 银行
+    if len(counted) >= 2 and counted[0] not in _JOINS and counted[0] not in _MEASURE_WORDS:
+        return counted  # 30%及… starts the next item; 两千头的…: 头 counts pigs, it names nothing
     before: list[str] = []
     for char in reversed(text[max(0, start - 2 * _NAME_WINDOW) : start]):
-        if char in _NAME_STOPS or char.isdigit():
+        if char in _NAME_STOPS or (char.isdigit() and not (before and before[-1].isascii() and before[-1].isalpha())):
             break
         before.append(char)
     words = _LEADS_INTO_FIGURE.sub("", "".join(reversed(before))) or "".join(reversed(before))
@@ -258,4 +266,8 @@ def metric_name_near(text: str, start: int, end: int) -> str:
         joint = next((n for n, char in enumerate(words) if char in _JOINS), None)
         if joint is not None and len(words) - joint - 1 >= 2:
             words = words[joint + 1 :]
-    return words.lstrip(_JOINS) or words
+    words = words.lstrip(_JOINS) or words
+    verb = max((words.rfind(v) + len(v) for v in _VERBS_BEFORE_NAMES if v in words), default=0)
+    if len(words) - verb >= 2:
+        words = words[verb:]  # 已为2440户企业提供累计贴现交易: 累计贴现交易
+    return words
