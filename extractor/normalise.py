@@ -1081,8 +1081,11 @@ def rule_actions(text: ArticleText, found: list[RegulatoryAction], entities: Ent
             continue
         start = body.index(sentence, start)
         end = start + len(sentence)
-        if any(a.action is kind and any(e.start < end and start < e.end for e in a.evidence) for a in found):
-            continue
+        if any(
+            a.action is kind and (a.regulator or a.target) and any(e.start < end and start < e.end for e in a.evidence)
+            for a in found
+        ):
+            continue  # reported already (a model's act that names no party does not count: it is dropped)
         regulator = _regulator_in(sentence, entities, kind) or default_regulator
         industry_wide = kind in (ActionKind.new_rule, ActionKind.rule_effective)
         # only an institution the sentence names, or the article's own subject where the
@@ -1104,6 +1107,8 @@ def rule_actions(text: ArticleText, found: list[RegulatoryAction], entities: Ent
             reasons=reasons_in(sentence) if kind is ActionKind.fine else [],
             evidence=[Evidence(text=sentence, start=start, end=end)],
         )
+        if kind is ActionKind.rule_effective and action.date is None and not any(w in sentence for w in _IN_FORCE):
+            continue  # 促进《办法》有效落地实施: a hope, not a rule coming into force
         if target is None and (regulator == default_regulator or kind is ActionKind.fine) and not industry_wide:
             continue  # an act on no one named, by no one named (要求不得新增 in general), or a fine on no one
         listed = listed_targets(sentence, entities, regulator)
@@ -1145,6 +1150,8 @@ def _is_group_name(name: str) -> bool:
 
 
 _CHINESE_PLACES = tuple(place for place, _ in PLACES if not place.isascii())
+# Words that say a rule is in force, where its sentence gives no date.
+_IN_FORCE = ("正式施行", "起施行", "正式实施", "起实施", "起生效", "正式生效", "落地后", "已施行", "已实施", "已落地")
 _AUTHORITY_TYPES = (
     InstitutionType.regulator,
     InstitutionType.central_bank,

@@ -771,3 +771,20 @@ def test_a_change_word_in_the_clause_before_is_not_the_next_figures_name() -> No
     facts = ground_metrics(n, labels, candidates, _entities(n, [_institution("百信银行", "")]))
     names = {m.raw: m.name for m in facts}
     assert names.get("76.9%") == "拨备前利润同比增长" and names.get("8.88亿元") != "同比增长"
+
+
+def test_an_act_the_model_gave_no_party_is_still_read_from_the_wording() -> None:
+    text = "公司不良率攀升。2024年收到超1300万元巨额罚单,直指账户管理、反洗钱等核心合规底线。"
+    partyless = ActionDraft(action=ActionKind.fine, quote="2024年收到超1300万元巨额罚单")
+    article = as_article(Article(title="微众银行的大考", text=text))
+    drafts = ArticleDrafts({}, institutions=[_institution("微众银行", "")], actions=[partyless])
+    (fine,) = normalise(article, drafts).regulatory_actions
+    assert (fine.target, fine.action, fine.date, fine.amount) == ("微众银行", ActionKind.fine, "2024", 13000000)
+
+
+def test_a_rule_hoped_into_force_is_not_a_rule_in_force() -> None:
+    text = "下一步，银保监会将加强政策宣贯培训，促进《办法》有效落地实施。"
+    regulator = InstitutionDraft(name="银保监会", type=InstitutionType.regulator)
+    assert _actions_of(text, [regulator], []) == []
+    text = "银保监会《办法》自2021年1月1日起施行。"
+    assert _actions_of(text, [regulator], [])[0][2] == "rule_effective"
