@@ -1024,7 +1024,20 @@ NOT_NAME_WORDS = (
 )
 # Words that lead into a name in running text (根据成都银行, 此次锦州银行, 选择北京银行): the
 # bank-name rule cuts a mention after the last of them.
+# The big banks' short names, which Chinese news uses on their own (工行辽宁分行, 农行): each
+# is the bank's alias where the article names the bank in full too.
+SHORT_BANK_NAMES = {
+    "工行": "中国工商银行",
+    "农行": "中国农业银行",
+    "建行": "中国建设银行",
+    "中行": "中国银行",
+    "交行": "交通银行",
+    "招行": "招商银行",
+    "邮储": "中国邮政储蓄银行",
+}
 LEADING_WORDS = (
+    "以来",
+    "月份",
     "根据",
     "据",
     "以",

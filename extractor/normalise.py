@@ -43,6 +43,7 @@ from .lexicon import (
     REGULATOR_WORDS,
     SELF_WORDS,
     SELF_WORDS_ENGLISH,
+    SHORT_BANK_NAMES,
     UNKNOWN_CURRENCY,
 )
 from .models import (
@@ -565,7 +566,19 @@ def ground_institutions(text: ArticleText, drafts: Iterable[InstitutionDraft]) -
             institution.aliases.append(alias[0])
     spelled = {_key(spelling) for i in merged.values() for spelling in (i.name, *i.aliases)}
     for name, start, end in institution_mentions(text.text):
-        if _key(name) not in spelled and not any(_key(name) in k or k in _key(name) for k in spelled):
+        full = (
+            merged.get(_key(SHORT_BANK_NAMES[name]))
+            or next((i for i in merged.values() if i.name.startswith(f"{name}银行")), None)
+            if name in SHORT_BANK_NAMES
+            else None
+        )
+        if full is not None:  # 农行 beside 中国农业银行: one bank
+            if name not in full.aliases:
+                full.aliases.append(name)
+            spelled.add(_key(name))
+            continue
+        within = name not in SHORT_BANK_NAMES and any(_key(name) in k or k in _key(name) for k in spelled)
+        if _key(name) not in spelled and not within:  # 工行 is a bank of its own beside 工行辽宁分行
             alias = parenthesised_alias(text.text, start, end)
             aliases = [alias[0]] if alias else []
             owner = next((i for i in merged.values() if aliases and _key(aliases[0]) in _spellings(i)), None)

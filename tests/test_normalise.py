@@ -649,8 +649,8 @@ def test_a_name_that_states_its_type_overrules_the_model(
     name: str, proposed: InstitutionType, kind: InstitutionType
 ) -> None:
     article = as_article(Article(text=f"{name}发布公告。"))
-    (institution,) = ground_institutions(ArticleText(article), [InstitutionDraft(name=name, type=proposed)])
-    assert institution.type is kind
+    found = {i.name: i for i in ground_institutions(ArticleText(article), [InstitutionDraft(name=name, type=proposed)])}
+    assert found[name].type is kind
 
 
 def test_a_category_before_a_name_and_a_stock_quote_inside_it_are_not_the_name() -> None:
@@ -788,3 +788,22 @@ def test_a_rule_hoped_into_force_is_not_a_rule_in_force() -> None:
     assert _actions_of(text, [regulator], []) == []
     text = "银保监会《办法》自2021年1月1日起施行。"
     assert _actions_of(text, [regulator], [])[0][2] == "rule_effective"
+
+
+def test_bank_names_after_time_words_and_the_big_banks_short_names_are_institutions() -> None:
+    text = "包括6月份以来民生银行和华夏银行新发行的永续债。工行辽宁分行副行长拟出任锦州银行行长，工行的人士称。"
+    names = [name for name, _, _ in institution_mentions(text)]
+    assert {"民生银行", "华夏银行", "工行"} <= set(names)
+    assert "来民生银行" not in names
+
+
+def test_a_short_bank_name_beside_its_full_name_is_its_alias() -> None:
+    text = "中国农业银行发布公告。农行表示将继续支持小微企业。"
+    n = ArticleText(as_article(Article(text=text)))
+    (bank,) = ground_institutions(n, [InstitutionDraft(name="中国农业银行", type=InstitutionType.bank)])
+    assert bank.aliases == ["农行"]
+
+
+@pytest.mark.parametrize("text", ["其中行长表示", "加工行业增长", "外交行动", "中行业务量"])
+def test_a_short_bank_name_inside_another_word_is_none(text: str) -> None:
+    assert not any(name in ("中行", "工行", "交行") for name, _, _ in institution_mentions(text))

@@ -28,6 +28,7 @@ from ..lexicon import (
     NOT_INSTITUTION_ENDINGS,
     NOT_NAME_WORDS,
     PLACES,
+    SHORT_BANK_NAMES,
 )
 from ..models import InstitutionType
 
@@ -62,6 +63,8 @@ def institution_type_from_name(name: str) -> InstitutionType | None:
     None when it does not."""
     if any(bank in name for bank in INTERNET_BANKS):
         return InstitutionType.internet_bank
+    if name in SHORT_BANK_NAMES:
+        return InstitutionType.bank
     latin = _ANY_LATIN.search(name) is not None
     company = name.endswith(_COMPANY_ENDINGS)
     if len(name) >= 3 and name.endswith("网") and not name.endswith("互联网") and all(map(is_cjk, name)):
@@ -192,7 +195,10 @@ def _has_word(name: str, word: str) -> bool:
 
 _LENDER = "|".join(LENDER_SUFFIXES)
 # A name starts after a mark, after 旗下, or after a word that joins names in a list (与, 和, 及).
-_BANK_MENTION = re.compile(rf"(?:(?<=[\s,，、。；;：:“\"（(【与和及])|(?<=旗下)|^)([{CJK_RANGE}]{{2,4}}?(?:{_LENDER}))")
+_BANK_MENTION = re.compile(
+    rf"(?:(?<=[\s,，、。；;：:“\"（(【与和及])|(?<=旗下)|(?<=以来)|(?<=月份)|(?<=其中)|(?<=包括)|^)"
+    rf"([{CJK_RANGE}]{{2,4}}?(?:{_LENDER}))"
+)
 _BANK_SUFFIX = re.compile(_LENDER)
 
 # English: capitalised words before a lender word (China Merchants Bank, Mashang Consumer
@@ -230,6 +236,12 @@ def institution_mentions(text: str) -> list[tuple[str, int, int]]:
         if is_generic_name(name) or is_phrase_not_name(name, suffix):
             continue
         found[name] = (name, start, match.end(1))
+    for short in SHORT_BANK_NAMES:
+        at = text.find(short)
+        while at >= 0 and not _stands_alone(text, at, at + len(short)):
+            at = text.find(short, at + 1)
+        if at >= 0 and short not in found:
+            found[short] = (short, at, at + len(short))
     if _LATIN_WORD.search(text):
         english = [*_english_mentions(text), *_regulator_mentions(text)]
         for name, start, end in sorted(english, key=lambda m: m[1]):
@@ -238,6 +250,18 @@ def institution_mentions(text: str) -> list[tuple[str, int, int]]:
     return list(found.values())
 
 
+def _stands_alone(text: str, start: int, end: int) -> bool:
+    """Whether a short bank name at ``start`` is a word of its own (工行、农行, 农行的): not
+    inside a longer word (中行业, 外汇交行情)."""
+    before, after = text[start - 1 : start], text[end : end + 1]
+    if text.startswith("银行", end):
+        return False  # 邮储银行: the short name begins the full one
+    return (not before or not is_cjk(before) or before in _NAME_JOINS) and after not in _WORDS_WITH_HANG
+
+
+_NAME_JOINS = "、和与及的在对为将已于等由向据从"
+# characters after 行 that make it another word (行业, 行长, 行情 …): 中行业 is no 中行
+_WORDS_WITH_HANG = "业长情政动驶使列为走"
 _LATIN_WORD = re.compile("[A-Za-z]{2}")
 _LENDER_HINTS = ("ank", *ENGLISH_LENDER_WORDS)  # one is in every English lender name (str.__contains__ is fast)
 _ACRONYM_HINT = re.compile("[A-Z][A-Z]")
