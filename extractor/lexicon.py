@@ -1325,6 +1325,10 @@ GROUP_WORDS = (
     "nationwide",
     "system-wide",
 )
+# Words of a rule: a bound written under them (监管要求…出资比例不低于30%) is the rule's, no
+# one's result.
+REQUIREMENT_WORDS = ("监管要求", "要求", "规则", "规定", "新规", "办法", "不得")
+BOUND_WORDS = ("不低于", "不高于", "不超过", "不少于", "不多于", "至少", "最高", "最低", "上限", "下限")
 # The article's own word for whoever regulates, when it names no regulator (the first found).
 REGULATOR_WORDS = ("监管", "regulators", "regulator", "watchdog")
 

@@ -29,6 +29,7 @@ from .chars import count_cjk, fold
 from .drafts import ActionDraft, ArticleDrafts, InstitutionDraft, MetricLabel, ProductDraft
 from .grounding import Grounder
 from .lexicon import (
+    BOUND_WORDS,
     CHANGE_WORDS,
     GENERIC_INSTITUTIONS,
     GROUP_WORDS,
@@ -41,6 +42,7 @@ from .lexicon import (
     PRODUCT_SELF_WORDS,
     RATIO_METRICS,
     REGULATOR_WORDS,
+    REQUIREMENT_WORDS,
     SELF_WORDS,
     SELF_WORDS_ENGLISH,
     SHORT_BANK_NAMES,
@@ -368,7 +370,7 @@ class EntityIndex:
             return self.names.get(_key(near), near)
         lo = sentence_start(text, position)
         before = text[lo:position]
-        named = self._named_proposal(proposed, before)
+        named = self._named_proposal(proposed, before) or _owned_after(before)
         if named is not None:
             return named
         referred = self._referred_to(before, text, lo)
@@ -782,8 +784,14 @@ def ground_metrics(
             continue  # RMB794.5 million (US$109.3 million): the same fact in another currency
         label = by_id.get(number)
         written = metric_from_context(body, candidate.start, candidate.end, candidate.figure.unit, figures=spans)
-        if written is not None and written[1] in CHANGE_WORDS and _across_a_clause(body, written[1], candidate.start):
-            written = None  # 同比增长64.0%，拨备前利润8.88亿元: the change was the figure before's
+        if (
+            written is not None
+            and _across_a_clause(body, written[1], candidate.start, candidate.end)
+            and (written[1] in CHANGE_WORDS or _clause_names_its_own(body, candidate.start, entities.spellings))
+        ):
+            # 同比增长64.0%，拨备前利润8.88亿元; 占比超过50%，累计提交专利申请4000多件: the words
+            # were the figure before's (2021年净利润27亿,2022年44亿 carries them on)
+            written = None
         change = _change_of(body, candidate, written, last)
         if change is not None:
             fact = change
@@ -806,10 +814,24 @@ def ground_metrics(
     return facts
 
 
-def _across_a_clause(body: str, word: str, position: int) -> bool:
-    """Whether the last ``word`` before ``position`` stands in an earlier clause."""
-    at = body.rfind(word, 0, position)
-    return at >= 0 and any(mark in body[at + len(word) : position] for mark in "，,；;")
+def _clause_names_its_own(body: str, position: int, names: Iterable[str]) -> bool:
+    """Whether the clause before ``position`` has words of its own beyond a period, an
+    entity and joining words (累计提交专利申请 does; 2022年 and 仅次于中融小贷的 do not)."""
+    lo = max(body.rfind(mark, 0, position) for mark in "，,；;")
+    own = _YEAR.sub("", body[lo + 1 : position]).split("旗下")[-1]  # 字节跳动旗下中融小贷的: the owner too
+    for name in sorted((n for n in names if n), key=len, reverse=True):
+        own = own.replace(name, "")
+    return count_cjk(re.sub(r"[年月日季度末底初上下半前后其中同比较约超近逾达为是的仅次于旗下和与及]", "", own)) >= 3
+
+
+def _across_a_clause(body: str, word: str, start: int, end: int) -> bool:
+    """Whether the metric word a figure was read with stands in an earlier clause of its
+    sentence, not in the words right after the figure (超1300万元巨额罚单)."""
+    after = re.split(r"[，,；;。]", body[end : end + 12], maxsplit=1)[0]
+    if word in after:
+        return False
+    at = body.rfind(word, sentence_start(body, start), start)
+    return at >= 0 and any(mark in body[at + len(word) : start] for mark in "，,；;")
 
 
 def _change_of(
@@ -871,6 +893,9 @@ def _metric(
 ) -> FinancialMetric | None:
     body = text.text
     figure = candidate.figure
+    if _is_a_rules_bound(body, candidate):
+        text.warnings.append(f"metric dropped, a rule's bound, no one's figure: {candidate.raw!r}")
+        return None
     fined = (written[0] if written else label.metric if label else None) is MetricKind.fine_amount
     if fined:  # a fine is about whom it is imposed on, never the regulator that imposes it
         subject = entities.target_at(body, candidate.start, label.subject if label else None)
@@ -882,18 +907,20 @@ def _metric(
         text.warnings.append(f"metric dropped, no subject named in the article for {candidate.raw!r}")
         return None
     around = text.grounder.sentence_around(candidate.start, candidate.end)
-    clause = around.text
     proposed = strip_marks(label.name).strip() if label else ""
     if written is not None:
         metric, name = written
-        if label is not None and label.metric is metric and proposed and proposed in clause:
+        if label is not None and label.metric is metric and proposed and _names_here(body, candidate, proposed):
             name = proposed
     else:
         # the text names no metric of the list before the figure: the model's kind is a
         # guess the words do not bear out (资本充足率 for 加权平均净资产收益率), so it is other
         assert label is not None
         metric = MetricKind.other
-        name = proposed if proposed and proposed in clause else metric_name_near(body, candidate.start, candidate.end)
+        if proposed and _names_here(body, candidate, proposed):
+            name = proposed
+        else:
+            name = metric_name_near(body, candidate.start, candidate.end)
     # the phrase written before the figure (or carried from earlier in its sentence) beats
     # the model's reading of it; English writes it after the figure too (RMB 1.2 billion in
     # 2023), and that one is the figure's own, read against the sentence's (the same period
@@ -918,6 +945,22 @@ def _metric(
         period_text=period_text,
         evidence=[around],
     )
+
+
+def _is_a_rules_bound(body: str, candidate: Candidate) -> bool:
+    """Whether a figure is a bound a rule sets (按监管要求的小贷公司出资比例不低于30%)."""
+    lo = sentence_start(body, candidate.start)
+    bound = candidate.raw.startswith(BOUND_WORDS) or body[max(lo, candidate.start - 3) : candidate.start].endswith(
+        BOUND_WORDS
+    )
+    return bound and any(word in body[lo : candidate.start] for word in REQUIREMENT_WORDS)
+
+
+def _names_here(body: str, candidate: Candidate, name: str) -> bool:
+    """Whether the model's metric name stands in the figure's own clause before it, or just
+    after it (累计提交专利申请4000多件 is no 占比 that an earlier clause wrote)."""
+    lo = max(body.rfind(mark, 0, candidate.start) for mark in "，,；;。！？\n ")
+    return name in body[lo + 1 : candidate.start] or name in body[candidate.end : candidate.end + 8]
 
 
 def action_summary(sentence: str) -> str:
@@ -1131,6 +1174,22 @@ def rule_actions(text: ArticleText, found: list[RegulatoryAction], entities: Ent
             else [action]
         )
     return added
+
+
+# X旗下Y: Y, a name the entity pass left out (百度旗下度小满2024年净利润8.59亿: 度小满)
+_OWNED = re.compile(
+    r"旗下的?([\u4e00-\u9fffA-Za-z]{2,8}?)(?=\d|[“”\"（(，,]|年|的|净|营|总|注册|贷款|不良|用户|客户|$)"
+)
+
+
+def _owned_after(before: str) -> str | None:
+    """The entity an owner's 旗下 names in the words before a figure, when no known
+    entity stands there (else nearest_name would have found it)."""
+    found = list(_OWNED.finditer(before))
+    if not found:
+        return None
+    name = found[-1].group(1)
+    return None if _is_group_name(name) or any(c in NOT_IN_NAMES for c in name) else name
 
 
 _OPENING_MARKS = ",，;；。！？!?：:\n\u3000"  # what stands before a clause's first word

@@ -807,3 +807,31 @@ def test_a_short_bank_name_beside_its_full_name_is_its_alias() -> None:
 @pytest.mark.parametrize("text", ["其中行长表示", "加工行业增长", "外交行动", "中行业务量"])
 def test_a_short_bank_name_inside_another_word_is_none(text: str) -> None:
     assert not any(name in ("中行", "工行", "交行") for name, _, _ in institution_mentions(text))
+
+
+def test_a_figure_of_an_unlisted_subsidiary_is_the_subsidiarys() -> None:
+    text = "百度旗下度小满2024年净利润8.59亿。"
+    assert _subjects(text, [_institution("百度", "")], "微粒贷") == {"8.59亿": "度小满"}
+
+
+def test_a_rules_bound_is_no_ones_figure() -> None:
+    text = "财付通小贷获批增资。按监管要求的小贷公司出资比例不低于30%。财付通小贷资本充足率不低于12%。"
+    subjects = _subjects(text, [_institution("财付通小贷", "")], "财付通小贷")
+    assert subjects == {"不低于30%": None, "不低于12%": "财付通小贷"}
+
+
+def test_the_models_metric_name_counts_only_in_the_figures_own_clause() -> None:
+    text = "微众银行科技人员占比超过50%,累计提交专利申请4000多件。"
+    article = as_article(Article(text=text))
+    candidates = dict(enumerate(find_figures(text), start=1))
+    labels = [MetricLabel(id=k, subject="微众银行", metric=MetricKind.other, name="占比") for k in candidates]
+    facts = normalise(article, ArticleDrafts(candidates, institutions=[_institution("微众银行", "")], labels=labels))
+    assert {m.raw: m.name for m in facts.metrics} == {"超过50%": "占比", "4000多件": "累计提交专利申请"}
+
+
+def test_loans_and_complaints_are_no_customer_count() -> None:
+    from extractor.rules import unit_fits
+
+    assert not unit_fits(MetricKind.customer_count, "笔")
+    assert unit_fits(MetricKind.customer_count, "户")
+    assert unit_fits(MetricKind.complaint_count, "条")

@@ -36,8 +36,13 @@ def unit_fits(metric: MetricKind, unit: str | None) -> bool:
     if metric in MONEY_METRICS:
         return unit is None or unit in MONEY_UNITS
     if metric in COUNT_METRICS:
+        if unit in _NOT_PEOPLE and metric is not MetricKind.complaint_count:
+            return False  # 93万笔 counts loans, not customers
         return unit is None or unit not in MONEY_UNITS | RATIO_UNITS | {"times"}
     return True
+
+
+_NOT_PEOPLE = frozenset({"笔", "条", "次", "件", "期", "张", "单", "项", "款", "股", "份", "个"})
 
 
 def _is_english(word: str) -> bool:
