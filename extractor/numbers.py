@@ -90,7 +90,7 @@ _MULT = "|".join(_MULTIPLIERS)
 _CUR = rf"(?:{'|'.join(sorted(CURRENCY_WORDS, key=len, reverse=True))})(?:/股)?"
 _UNIT = "|".join(re.escape(u) for u in UNIT_WORDS)
 # counted things; shares (12.5亿股) but not 股东, 股份, 股权, 股票 …
-_COUNT = "|".join(COUNT_WORDS) + "|股(?![东份权票本价民市息])"
+_COUNT = "|".join(w for w in COUNT_WORDS if w != "个") + "|股(?![东份权票本价民市息])|个(?!体)"  # 千万个体: 个体
 # a currency written between a qualifier and the number: 约人民币12.3亿元
 _CUR_BEFORE = "人民币|美元|港元|港币|欧元|日元|英镑"
 _PART = rf"(?P<num{{i}}>{_NUM})(?P<rest{{i}}>(?:余|多)?(?:{_MULT})?(?:余|多)?(?:{_CUR}|{_UNIT}|{_COUNT})?)"

@@ -182,6 +182,7 @@ def test_four_digits_and_a_decimal_are_a_figure_unless_they_read_as_a_date(text:
         ("净亏损约人民币12.3亿元", ["约人民币12.3亿元"]),
         ("截至年末共有10万股东", ["10万"]),  # 股东 are holders, not shares
         ("持有500万股股份", ["500万股"]),
+        ("服务千万个体与百万中小微企业", ["千万", "百万"]),  # 个体 are individuals, 个 counts nothing here
         ("每股净资产6.30元/股", ["6.30元/股"]),
         ("联合贷款出资比例不低于30%", ["不低于30%"]),
     ],
