@@ -835,3 +835,24 @@ def test_loans_and_complaints_are_no_customer_count() -> None:
     assert not unit_fits(MetricKind.customer_count, "笔")
     assert unit_fits(MetricKind.customer_count, "户")
     assert unit_fits(MetricKind.complaint_count, "条")
+
+
+def test_products_launched_in_a_list_or_named_as_a_product_in_quotes() -> None:
+    text = (
+        "上半年，百信银行推出生猪养殖贷、农业供货贷等系列产品，累计放款近7亿元。"
+        "其全线上化的“百票贴”产品操作更加便利。主要产品包括个人端的微粒贷及企业端的微众企业+。"
+    )
+    names = [name for name, _, _, _ in listed_products(text)]
+    assert names == ["微粒贷", "微众企业+", "生猪养殖贷", "农业供货贷", "百票贴"]
+    for name, start, end, _ in listed_products(text):
+        assert text[start:end] == name
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [("生猪养殖贷", ProductType.sme_loan), ("农业供货贷", ProductType.sme_loan), ("百票贴", ProductType.sme_loan)],
+)
+def test_farm_supply_and_bill_discount_loans_are_business_loans(name: str, kind: ProductType) -> None:
+    from extractor.rules import product_type_from_name
+
+    assert product_type_from_name(name) is kind
