@@ -149,7 +149,7 @@ def one_per_act(actions: list[RegulatoryAction], entities: EntityIndex) -> list[
     for action in actions:
         named = action.regulator is not None and action.regulator not in REGULATOR_WORDS
         who: object = action.target or (action.regulator if named else (action.regulator, action.summary))
-        key = (who, action.action, action.date)
+        key: tuple[object, ...] = (who, action.action, action.date)
         same = kept.get(key)
         if same is not None and not _same_actor(same.regulator, action.regulator):
             key = (*key, action.regulator)  # two regulators' acts on one target (CSRC and FCA approvals)
@@ -792,12 +792,10 @@ def ground_metrics(
             # 同比增长64.0%，拨备前利润8.88亿元; 占比超过50%，累计提交专利申请4000多件: the words
             # were the figure before's (2021年净利润27亿,2022年44亿 carries them on)
             written = None
-        change = _change_of(body, candidate, written, last)
-        if change is not None:
-            fact = change
-        elif label is None and (written is None or written[1] in CHANGE_WORDS):
-            continue  # without the model, a figure is a fact only where a metric's name stands before it
-        else:
+        fact = _change_of(body, candidate, written, last)
+        if fact is None:
+            if label is None and (written is None or written[1] in CHANGE_WORDS):
+                continue  # without the model, a figure is a fact only where a metric's name stands before it
             fact = _metric(text, candidate, label, written, entities)
         if fact is None:
             continue
