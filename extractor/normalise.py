@@ -367,7 +367,11 @@ class EntityIndex:
         6. the model's choice when it is a known entity; else the article's main one."""
         near = nearest_name(text, position, self.subject_spellings())
         if near is not None:
-            return self.names.get(_key(near), near)
+            name = self.names.get(_key(near), near)
+            between = text[text.rfind(near, 0, position) + len(near) : position]
+            if name in self.authorities and _speaks_of_a_group(between):
+                return None  # 银保监会数据显示，商业银行不良贷款率为1.96%: the sector's, reported
+            return name
         lo = sentence_start(text, position)
         before = text[lo:position]
         named = self._named_proposal(proposed, before) or _owned_after(before)

@@ -856,3 +856,9 @@ def test_farm_supply_and_bill_discount_loans_are_business_loans(name: str, kind:
     from extractor.rules import product_type_from_name
 
     assert product_type_from_name(name) is kind
+
+
+def test_a_sectors_figure_a_regulator_reports_is_not_the_regulators() -> None:
+    regulator = InstitutionDraft(name="银保监会", type=InstitutionType.regulator)
+    text = "银保监会数据显示，一季度末商业银行不良贷款率为1.96%。银保监会今年预算为2.5亿元。"
+    assert _subjects(text, [regulator], "银保监会") == {"1.96%": None, "2.5亿元": "银保监会"}
