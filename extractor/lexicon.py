@@ -368,6 +368,22 @@ METRIC_KEYWORDS: tuple[tuple[str, MetricKind], ...] = (
     ("每股净资产", MetricKind.other),
     ("每股亏损", MetricKind.other),
     ("每股", MetricKind.other),
+    # parts of revenue and other balances than loans: no metric of the list
+    ("利息收入", MetricKind.other),
+    ("利息净收入", MetricKind.other),
+    ("非利息收入", MetricKind.other),
+    ("手续费及佣金净收入", MetricKind.other),
+    ("手续费及佣金收入", MetricKind.other),
+    ("佣金收入", MetricKind.other),
+    ("中间业务收入", MetricKind.other),
+    ("投资收益", MetricKind.other),
+    ("成本收入比", MetricKind.other),
+    ("净利差", MetricKind.other),
+    ("净息差", MetricKind.other),
+    ("净利息收益率", MetricKind.other),
+    ("不良贷款余额", MetricKind.other),
+    ("存款余额", MetricKind.other),
+    ("理财余额", MetricKind.other),
     ("同比增长", MetricKind.other),
     ("同比下降", MetricKind.other),
     ("同比增加", MetricKind.other),
@@ -405,6 +421,7 @@ METRIC_KEYWORDS: tuple[tuple[str, MetricKind], ...] = (
     ("注册资本", MetricKind.registered_capital),
     ("增资", MetricKind.capital_increase),
     ("总资产", MetricKind.total_assets),
+    ("资产总额", MetricKind.total_assets),
     ("资产规模", MetricKind.total_assets),
     ("贷款余额", MetricKind.loan_balance),
     ("余额", MetricKind.loan_balance),
@@ -1024,6 +1041,23 @@ NOT_NAME_WORDS = (
 )
 # Words that lead into a name in running text (根据成都银行, 此次锦州银行, 选择北京银行): the
 # bank-name rule cuts a mention after the last of them.
+# Verbs before what a bank means to become (聚焦“商贸物流银行、精品市民银行”, 办好…“市民银行”):
+# a positioning, not a bank's name.
+ASPIRATION_VERBS = (
+    "聚焦",
+    "打造",
+    "办好",
+    "建设",
+    "定位",
+    "成为",
+    "争做",
+    "争当",
+    "致力于",
+    "做强",
+    "做精",
+    "做优",
+    "建成",
+)
 # The big banks' short names, which Chinese news uses on their own (工行辽宁分行, 农行): each
 # is the bank's alias where the article names the bank in full too.
 SHORT_BANK_NAMES = {
@@ -1117,6 +1151,14 @@ NOT_INSTITUTION_ENDINGS = (
     "实控人",
     "负责人",
     "某",
+    # aims, fields and plans (河南省制造业转型升级方向)
+    "方向",
+    "领域",
+    "战略",
+    "目标",
+    "方案",
+    "规划",
+    "产业",
     "检查",
     "活动",
     "工作",

@@ -71,6 +71,7 @@ from .rules import (
     find_interrupted,
     institution_mentions,
     institution_type_from_name,
+    is_aspiration,
     is_generic_name,
     is_named_as_a_product,
     is_not_a_product,
@@ -540,6 +541,9 @@ def ground_institutions(text: ArticleText, drafts: Iterable[InstitutionDraft]) -
         if is_generic_name(name) or fold(name) in GENERIC_INSTITUTIONS:
             text.warnings.append(f"institution dropped, a generic word: {draft.name!r}")
             continue
+        if is_aspiration(text.text, name):
+            text.warnings.append(f"institution dropped, a positioning, not a name: {draft.name!r}")
+            continue
         evidence = text.entity_evidence("institution", name)
         if evidence is None:
             continue
@@ -583,8 +587,9 @@ def ground_institutions(text: ArticleText, drafts: Iterable[InstitutionDraft]) -
                 full.aliases.append(name)
             spelled.add(_key(name))
             continue
+        # 工行 is a bank of its own beside 工行辽宁分行; 聚焦“商贸物流银行” names none
         within = name not in SHORT_BANK_NAMES and any(_key(name) in k or k in _key(name) for k in spelled)
-        if _key(name) not in spelled and not within:  # 工行 is a bank of its own beside 工行辽宁分行
+        if _key(name) not in spelled and not within and not is_aspiration(text.text, name):
             alias = parenthesised_alias(text.text, start, end)
             aliases = [alias[0]] if alias else []
             owner = next((i for i in merged.values() if aliases and _key(aliases[0]) in _spellings(i)), None)
@@ -842,21 +847,20 @@ def _change_of(
     written: tuple[MetricKind, str] | None,
     last: tuple[Candidate, FinancialMetric] | None,
 ) -> FinancialMetric | None:
-    """A change written right after the figure it changes (营业收入65.82亿元，同比增长2.13%):
-    a fact of its own about the same subject and period, named by both (营业收入同比增长).
-    None when the figure is no such change."""
-    if written is None or written[1] not in CHANGE_WORDS or last is None:
+    """A change written right after the figure it changes (营业收入65.82亿元，同比增长2.13%;
+    净利差2.46%，较上年同期增加0.17个百分点; 利息收入238.93亿元…，增幅为10.66%): a fact of
+    its own about the same subject and period, named by both (营业收入同比增长). None when the
+    figure is no such change."""
+    if last is None:
         return None
     figure, fact = last
-    gap = body[figure.end : candidate.start]
-    if len(gap) > 12 or not any(mark in gap for mark in "，,") or any(stop in gap for stop in "。；;！？\n"):
-        return None
-    if fact.name.endswith(tuple(CHANGE_WORDS)) or written[1] not in gap:
-        return None  # a change of a change, or words between that are not the change's
+    change = _CHANGE_GAP.fullmatch(body, figure.end, candidate.start)
+    if change is None or fact.name.endswith(tuple(CHANGE_WORDS)) or _CHANGE_GAP.search(fact.name):
+        return None  # words between that are no change, or a change of a change
     return FinancialMetric(
         subject=fact.subject,
         metric=MetricKind.other,
-        name=f"{fact.name}{written[1]}",
+        name=f"{fact.name}{change['change']}",
         value=candidate.figure.value,
         value_max=candidate.figure.value_max,
         unit=_unit_for(candidate.figure.unit, MetricKind.other),
@@ -867,6 +871,14 @@ def _change_of(
         period_text=fact.period_text,
         evidence=[Evidence(text=body[figure.start : candidate.end], start=figure.start, end=candidate.end)],
     )
+
+
+_MOVES = "增加|减少|增长|下降|提升|提高|上升|回落|下滑|多增|少增|扩大|收窄"
+# what stands between a figure and its change: ，同比增长 / ，较上年末下降 / ，增幅为
+_CHANGE_GAP = re.compile(
+    r"\s*[，,]\s*(?P<change>(?:(?:较|比)(?:上年|去年|年初|上年末|去年末|上年同期|去年同期|同期|上季末|上月末?)?"
+    rf"(?:同比)?(?:{_MOVES})|同比(?:{_MOVES})|环比(?:{_MOVES})|增幅|降幅|增速|增长率))了?\s*(?:为|达|至)?\s*"
+)
 
 
 _CONVERSION_GAP = re.compile(r"\s*[(（]\s*(?:about|approximately|approx\.|around|约)?\s*", re.IGNORECASE)
@@ -936,7 +948,7 @@ def _metric(
     return FinancialMetric(
         subject=subject,
         metric=metric,
-        name=name or metric.value,
+        name=_without_names(name, entities.spellings) or metric.value,
         value=figure.value,
         value_max=figure.value_max,
         unit=_unit_for(figure.unit, metric),
@@ -947,6 +959,16 @@ def _metric(
         period_text=period_text,
         evidence=[around],
     )
+
+
+def _without_names(name: str, spellings: Iterable[str]) -> str:
+    """A metric's name without the entity it opens with, whole or cut by the name window
+    (郑州银行净利差, 州银行成本收入比 → 净利差, 成本收入比): the subject is said apart."""
+    for spelling in sorted((s for s in spellings if s), key=len, reverse=True):
+        for size in range(len(spelling), min(len(spelling), 3) - 1, -1):  # a cut part keeps 3 characters
+            if name.startswith(spelling[-size:]) and len(name) - size >= 2:
+                return name[size:]
+    return name
 
 
 def _is_a_rules_bound(body: str, candidate: Candidate) -> bool:

@@ -862,3 +862,34 @@ def test_a_sectors_figure_a_regulator_reports_is_not_the_regulators() -> None:
     regulator = InstitutionDraft(name="银保监会", type=InstitutionType.regulator)
     text = "银保监会数据显示，一季度末商业银行不良贷款率为1.96%。银保监会今年预算为2.5亿元。"
     assert _subjects(text, [regulator], "银保监会") == {"1.96%": None, "2.5亿元": "银保监会"}
+
+
+def test_changes_written_after_a_figure_in_their_usual_forms() -> None:
+    text = "2020年，郑州银行净利差2.46%，较上年同期增加0.17个百分点；实现利息收入238.93亿元，增幅为10.66%。"
+    n = ArticleText(as_article(Article(text=text)))
+    candidates = dict(enumerate(find_figures(text), start=1))
+    facts = ground_metrics(n, [], candidates, _entities(n, [_institution("郑州银行", "")]))
+    assert [(m.name, m.raw, m.period_end) for m in facts] == [
+        ("净利差", "2.46%", "2020-12-31"),
+        ("净利差较上年同期增加", "0.17个百分点", "2020-12-31"),
+        ("利息收入", "238.93亿元", "2020-12-31"),
+        ("利息收入增幅", "10.66%", "2020-12-31"),
+    ]
+    assert {m.metric for m in facts} == {MetricKind.other}  # interest income is no revenue
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("郑州银行净利差", "净利差"), ("州银行成本收入比", "成本收入比"), ("银行卡发卡量", "银行卡发卡量")],
+)
+def test_a_metric_name_leaves_out_its_subject(name: str, expected: str) -> None:
+    from extractor.normalise import _without_names
+
+    assert _without_names(name, ["郑州银行", "招商银行"]) == expected
+
+
+def test_a_positioning_a_bank_aims_at_is_no_bank() -> None:
+    text = "郑州银行聚焦“商贸物流银行、中小企业金融服务专家、精品市民银行”三大定位，办好老百姓信赖的“市民银行”。"
+    n = ArticleText(as_article(Article(text=text)))
+    drafts = [InstitutionDraft(name=name, type=InstitutionType.bank) for name in ("郑州银行", "精品市民银行")]
+    assert [i.name for i in ground_institutions(n, drafts)] == ["郑州银行"]

@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from ..chars import CJK_RANGE, is_cjk
 from ..lexicon import (
+    ASPIRATION_VERBS,
     CATEGORY_NOUNS,
     COMPANY_NAME_ENDINGS,
     ENGLISH_LENDER_WORDS,
@@ -150,6 +151,18 @@ def is_generic_name(name: str) -> bool:
             return False
         rest = rest[len(qualifier) :]
     return True
+
+
+def is_aspiration(text: str, name: str) -> bool:
+    """Whether every place the text writes ``name`` is a positioning it aims at (聚焦“商贸物流
+    银行、精品市民银行”, 办好老百姓信赖的“市民银行”), not an institution it names."""
+    at, seen = text.find(name), 0
+    while at >= 0:
+        clause = re.split(r"[，,。；;！？\n]", text[max(0, at - 40) : at])[-1]
+        if not any(verb in clause for verb in ASPIRATION_VERBS):
+            return False
+        at, seen = text.find(name, at + len(name)), seen + 1
+    return seen > 0
 
 
 def is_phrase_not_name(name: str, suffix_length: int) -> bool:
