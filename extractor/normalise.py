@@ -674,9 +674,13 @@ def ground_products(text: ArticleText, drafts: Iterable[ProductDraft], entities:
             name = name[name.rindex("的") + 1 :]  # 企业端的微众企业+: the product is 微众企业+
         spelled_as = entities.names.get(_key(name))
         another_name = spelled_as is not None and spelled_as != name and spelled_as in entities.institution_names
-        if another_name or (name in entities.institution_names and product_type_from_name(name) is None):
-            # an institution's other name (蚂蚁微贷 for 重庆市蚂蚁小微小额贷款有限公司) is that
-            # institution; a name listed as both that says it is a product (微粒贷) is one
+        short_for = product_type_from_name(name) is None and any(
+            name in other and name != other for other in entities.institution_names
+        )
+        if another_name or short_for or (name in entities.institution_names and product_type_from_name(name) is None):
+            # an institution's other name (蚂蚁微贷 for 重庆市蚂蚁小微小额贷款有限公司, 永利宝 inside
+            # 上海永利宝金融信息服务有限公司) is that institution; a name listed as both that says
+            # it is a product (微粒贷) is one
             text.warnings.append(f"product dropped, it is an institution: {name!r}")
             continue
         if is_not_a_product(name, text.text):

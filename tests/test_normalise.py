@@ -893,3 +893,16 @@ def test_a_positioning_a_bank_aims_at_is_no_bank() -> None:
     n = ArticleText(as_article(Article(text=text)))
     drafts = [InstitutionDraft(name=name, type=InstitutionType.bank) for name in ("郑州银行", "精品市民银行")]
     assert [i.name for i in ground_institutions(n, drafts)] == ["郑州银行"]
+
+
+def test_a_product_named_inside_an_institutions_name_is_that_institution() -> None:
+    text = "上海永利宝金融信息服务有限公司涉嫌集资诈骗。永利宝、火理财集资诈骗案移交检察院。微众企业+上线。"
+    n = ArticleText(as_article(Article(text=text)))
+    firm = InstitutionDraft(name="上海永利宝金融信息服务有限公司", type=InstitutionType.fintech_platform)
+    entities = _entities(n, [firm])
+    drafts = [
+        ProductDraft(name="永利宝", type=ProductType.consumer_loan),
+        ProductDraft(name="微众企业+", type=ProductType.consumer_loan),
+    ]
+    products = {p.name: p.type for p in ground_products(n, drafts, entities)}
+    assert products == {"微众企业+": ProductType.other}  # and nothing in 微众企业+ lends

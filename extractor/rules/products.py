@@ -34,9 +34,21 @@ def product_type(name: str, proposed: ProductType) -> ProductType:
     stated = product_type_from_name(name)
     if stated is not None and stated is not ProductType.consumer_loan:
         return stated
+    if proposed is ProductType.consumer_loan and stated is None and not _sounds_like_a_loan(name):
+        return ProductType.other  # 微众企业+, GDR: nothing in the name lends
     if proposed is not ProductType.other:
         return proposed
     return stated or ProductType.other
+
+
+# characters Chinese loan products are named with (微粒贷, 借呗, 京东金条, 安逸花, 360借条)
+_LOAN_MARKS = "贷借花呗条钱金"
+
+
+def _sounds_like_a_loan(name: str) -> bool:
+    """Whether a product name can be a loan's: a loan character, or a Latin name (Tala)
+    that Chinese words cannot judge."""
+    return any(c in name for c in _LOAN_MARKS) or (name.isascii() and any(c.islower() for c in name))
 
 
 def product_type_from_name(name: str) -> ProductType | None:
