@@ -896,7 +896,7 @@ def test_a_positioning_a_bank_aims_at_is_no_bank() -> None:
 
 
 def test_a_product_named_inside_an_institutions_name_is_that_institution() -> None:
-    text = "上海永利宝金融信息服务有限公司涉嫌集资诈骗。永利宝、火理财集资诈骗案移交检察院。微众企业+上线。"
+    text = "上海永利宝金融信息服务有限公司涉嫌集资诈骗。永利宝、火理财集资诈骗案移交检察院。其产品包括微众企业+。"
     n = ArticleText(as_article(Article(text=text)))
     firm = InstitutionDraft(name="上海永利宝金融信息服务有限公司", type=InstitutionType.fintech_platform)
     entities = _entities(n, [firm])
