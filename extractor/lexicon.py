@@ -1151,7 +1151,9 @@ NOT_INSTITUTION_ENDINGS = (
     "实控人",
     "负责人",
     "某",
-    # aims, fields and plans (河南省制造业转型升级方向)
+    # aims, fields and plans (河南省制造业转型升级方向), a company's parts (金融科技及企业服务板块)
+    "板块",
+    "业务",
     "方向",
     "领域",
     "战略",
