@@ -29,20 +29,16 @@ from .chars import count_cjk, fold
 from .drafts import ActionDraft, ArticleDrafts, InstitutionDraft, MetricLabel, ProductDraft
 from .grounding import Grounder
 from .lexicon import (
-    BOUND_WORDS,
     CHANGE_WORDS,
     GENERIC_INSTITUTIONS,
-    GROUP_WORDS,
     HOLDING_WORDS,
     MONEY_METRICS,
     MONEY_UNITS,
     NOT_IN_NAMES,
-    PLACES,
     POINT_METRICS,
     PRODUCT_SELF_WORDS,
     RATIO_METRICS,
     REGULATOR_WORDS,
-    REQUIREMENT_WORDS,
     SELF_WORDS,
     SELF_WORDS_ENGLISH,
     SHORT_BANK_NAMES,
@@ -65,28 +61,42 @@ from .numbers import Candidate, find_figures, parse_figure, yen_currency
 from .periods import Period, first_period, parse_date, parse_period, period_after, period_carried
 from .prompting import strip_marks
 from .rules import (
+    OPENING_MARKS,
+    PARAGRAPH_BREAKS,
+    SELF_OPENINGS,
+    across_a_clause,
+    change_between,
     checked_type,
+    clause_names_its_own,
+    continues,
     country_from_name,
     declared_names,
     find_interrupted,
     institution_mentions,
     institution_type_from_name,
+    is_a_rules_bound,
     is_aspiration,
     is_generic_name,
+    is_group_name,
     is_named_as_a_product,
     is_not_a_product,
     listed_products,
     metric_from_context,
     metric_name_near,
+    name_stands_here,
+    names_a_change,
     names_regulation,
     nearest_name,
+    owned_after,
     parenthesised_alias,
     product_type,
     product_type_from_name,
     reasons_in,
     regulatory_act,
+    speaks_of_a_group,
     type_from_context,
     without_category,
+    without_names,
     without_quotes,
 )
 from .segmentation import sentence_end, sentence_start, sentences
@@ -118,7 +128,7 @@ def normalise(article: Article, drafts: ArticleDrafts) -> NormalisedFacts:
         fill_product_terms(product, metrics, article.text, main_product=len(products) == 1)
     actions = ground_actions(text, drafts.actions, entities)
     actions += rule_actions(text, actions, entities)
-    actions = with_parties(text, one_per_act(actions, entities))
+    actions = with_parties(text, one_per_act(actions))
     return NormalisedFacts(institutions, metrics, actions, products, text.warnings)
 
 
@@ -142,7 +152,7 @@ def subjects_not_listed(text: ArticleText, metrics: list[FinancialMetric], entit
     return list(added.values())
 
 
-def one_per_act(actions: list[RegulatoryAction], entities: EntityIndex) -> list[RegulatoryAction]:
+def one_per_act(actions: list[RegulatoryAction]) -> list[RegulatoryAction]:
     """Each act once: the same act on the same target (or, on none, told in the same
     words) that the article reports in several places is one fact with each place as
     evidence, and the regulator it names where one place names it (not only 监管)."""
@@ -161,14 +171,8 @@ def one_per_act(actions: list[RegulatoryAction], entities: EntityIndex) -> list[
         same.evidence += [e for e in action.evidence if all(e.start != k.start for k in same.evidence)]
         if action.regulator and (same.regulator is None or same.regulator in REGULATOR_WORDS):
             same.regulator = action.regulator
-        same.amount, same.currency = (
-            (same.amount, same.currency)
-            if same.amount is not None
-            else (
-                action.amount,
-                action.currency,
-            )
-        )
+        if same.amount is None:
+            same.amount, same.currency = action.amount, action.currency
         same.reasons += [r for r in action.reasons if r not in same.reasons]
     return list(kept.values())
 
@@ -370,20 +374,20 @@ class EntityIndex:
         if near is not None:
             name = self.names.get(_key(near), near)
             between = text[text.rfind(near, 0, position) + len(near) : position]
-            if name in self.authorities and _speaks_of_a_group(between):
+            if name in self.authorities and speaks_of_a_group(between):
                 return None  # 银保监会数据显示，商业银行不良贷款率为1.96%: the sector's, reported
             return name
         lo = sentence_start(text, position)
         before = text[lo:position]
-        named = self._named_proposal(proposed, before) or _owned_after(before)
+        named = self._named_proposal(proposed, before) or owned_after(before)
         if named is not None:
             return named
         referred = self._referred_to(before, text, lo)
         if referred is not None:
             return referred
-        if _speaks_of_a_group(before) or (proposed and _is_group_name(strip_marks(proposed).strip())):
+        if speaks_of_a_group(before) or (proposed and is_group_name(strip_marks(proposed).strip())):
             return None
-        if _continues(text, lo):
+        if continues(text, lo):
             carried = self.carried_subject(text, lo)
             if carried is not None:
                 return carried
@@ -398,7 +402,7 @@ class EntityIndex:
         if not proposed:
             return None
         name = strip_marks(proposed).strip()
-        if len(name) < 2 or name not in before or name in SELF_WORDS or _is_group_name(name):
+        if len(name) < 2 or name not in before or name in SELF_WORDS or is_group_name(name):
             return None
         if any(c in NOT_IN_NAMES for c in name) or self.names.get(_key(name)) in self.media:
             return None
@@ -412,7 +416,7 @@ class EntityIndex:
             return self.main_product(text)
         clauses = re.split(r"[，,；;：:]", before)
         if any(word in before for word in SELF_WORDS if word.startswith(("该", "本"))) or any(
-            clause.strip().startswith(_SELF_OPENINGS) for clause in clauses
+            clause.strip().startswith(SELF_OPENINGS) for clause in clauses
         ):
             return self.title_subject or self.carried_subject(text, sentence_lo) or self.main_entity(text)
         return None
@@ -427,7 +431,7 @@ class EntityIndex:
         """The entity that opens the last clause naming one in the sentences just before
         ``sentence_lo`` (within 300 characters, not across a paragraph break)."""
         lo = max(0, sentence_lo - 300)
-        for brk in _PARAGRAPH_BREAKS:
+        for brk in PARAGRAPH_BREAKS:
             at = text.rfind(brk, lo, sentence_lo)
             if at >= 0:
                 lo = at + len(brk)
@@ -438,7 +442,7 @@ class EntityIndex:
             at = text.rfind(spelling, lo, sentence_lo)
             while at >= 0:
                 head = text[lo:at].rstrip()
-                if not head or head[-1] in _OPENING_MARKS:
+                if not head or head[-1] in OPENING_MARKS:
                     if best is None or (at, len(spelling)) > best[:2]:
                         best = (at, len(spelling), spelling)
                     break
@@ -799,13 +803,13 @@ def ground_metrics(
         written = metric_from_context(body, candidate.start, candidate.end, candidate.figure.unit, figures=spans)
         if (
             written is not None
-            and _across_a_clause(body, written[1], candidate.start, candidate.end)
-            and (written[1] in CHANGE_WORDS or _clause_names_its_own(body, candidate.start, entities.spellings))
+            and across_a_clause(body, written[1], candidate.start, candidate.end)
+            and (written[1] in CHANGE_WORDS or clause_names_its_own(body, candidate.start, entities.spellings))
         ):
             # 同比增长64.0%，拨备前利润8.88亿元; 占比超过50%，累计提交专利申请4000多件: the words
             # were the figure before's (2021年净利润27亿,2022年44亿 carries them on)
             written = None
-        fact = _change_of(body, candidate, written, last)
+        fact = _change_of(body, candidate, last)
         if fact is None:
             if label is None and (written is None or written[1] in CHANGE_WORDS):
                 continue  # without the model, a figure is a fact only where a metric's name stands before it
@@ -825,31 +829,8 @@ def ground_metrics(
     return facts
 
 
-def _clause_names_its_own(body: str, position: int, names: Iterable[str]) -> bool:
-    """Whether the clause before ``position`` has words of its own beyond a period, an
-    entity and joining words (累计提交专利申请 does; 2022年 and 仅次于中融小贷的 do not)."""
-    lo = max(body.rfind(mark, 0, position) for mark in "，,；;")
-    own = _YEAR.sub("", body[lo + 1 : position]).split("旗下")[-1]  # 字节跳动旗下中融小贷的: the owner too
-    for name in sorted((n for n in names if n), key=len, reverse=True):
-        own = own.replace(name, "")
-    return count_cjk(re.sub(r"[年月日季度末底初上下半前后其中同比较约超近逾达为是的仅次于旗下和与及]", "", own)) >= 3
-
-
-def _across_a_clause(body: str, word: str, start: int, end: int) -> bool:
-    """Whether the metric word a figure was read with stands in an earlier clause of its
-    sentence, not in the words right after the figure (超1300万元巨额罚单)."""
-    after = re.split(r"[，,；;。]", body[end : end + 12], maxsplit=1)[0]
-    if word in after:
-        return False
-    at = body.rfind(word, sentence_start(body, start), start)
-    return at >= 0 and any(mark in body[at + len(word) : start] for mark in "，,；;")
-
-
 def _change_of(
-    body: str,
-    candidate: Candidate,
-    written: tuple[MetricKind, str] | None,
-    last: tuple[Candidate, FinancialMetric] | None,
+    body: str, candidate: Candidate, last: tuple[Candidate, FinancialMetric] | None
 ) -> FinancialMetric | None:
     """A change written right after the figure it changes (营业收入65.82亿元，同比增长2.13%;
     净利差2.46%，较上年同期增加0.17个百分点; 利息收入238.93亿元…，增幅为10.66%): a fact of
@@ -858,13 +839,13 @@ def _change_of(
     if last is None:
         return None
     figure, fact = last
-    change = _CHANGE_GAP.fullmatch(body, figure.end, candidate.start)
-    if change is None or fact.name.endswith(tuple(CHANGE_WORDS)) or _CHANGE_GAP.search(fact.name):
+    change = change_between(body, figure.end, candidate.start)
+    if change is None or names_a_change(fact.name):
         return None  # words between that are no change, or a change of a change
     return FinancialMetric(
         subject=fact.subject,
         metric=MetricKind.other,
-        name=f"{fact.name}{change['change']}",
+        name=f"{fact.name}{change}",
         value=candidate.figure.value,
         value_max=candidate.figure.value_max,
         unit=_unit_for(candidate.figure.unit, MetricKind.other),
@@ -875,14 +856,6 @@ def _change_of(
         period_text=fact.period_text,
         evidence=[Evidence(text=body[figure.start : candidate.end], start=figure.start, end=candidate.end)],
     )
-
-
-_MOVES = "增加|减少|增长|下降|提升|提高|上升|回落|下滑|多增|少增|扩大|收窄"
-# what stands between a figure and its change: ，同比增长 / ，较上年末下降 / ，增幅为
-_CHANGE_GAP = re.compile(
-    r"\s*[，,]\s*(?P<change>(?:(?:较|比)(?:上年|去年|年初|上年末|去年末|上年同期|去年同期|同期|上季末|上月末?)?"
-    rf"(?:同比)?(?:{_MOVES})|同比(?:{_MOVES})|环比(?:{_MOVES})|增幅|降幅|增速|增长率))了?\s*(?:为|达|至)?\s*"
-)
 
 
 _CONVERSION_GAP = re.compile(r"\s*[(（]\s*(?:about|approximately|approx\.|around|约)?\s*", re.IGNORECASE)
@@ -911,7 +884,7 @@ def _metric(
 ) -> FinancialMetric | None:
     body = text.text
     figure = candidate.figure
-    if _is_a_rules_bound(body, candidate):
+    if is_a_rules_bound(body, candidate.start, candidate.raw):
         text.warnings.append(f"metric dropped, a rule's bound, no one's figure: {candidate.raw!r}")
         return None
     fined = (written[0] if written else label.metric if label else None) is MetricKind.fine_amount
@@ -928,14 +901,19 @@ def _metric(
     proposed = strip_marks(label.name).strip() if label else ""
     if written is not None:
         metric, name = written
-        if label is not None and label.metric is metric and proposed and _names_here(body, candidate, proposed):
+        if (
+            label is not None
+            and label.metric is metric
+            and proposed
+            and name_stands_here(body, candidate.start, candidate.end, proposed)
+        ):
             name = proposed
     else:
         # the text names no metric of the list before the figure: the model's kind is a
         # guess the words do not bear out (资本充足率 for 加权平均净资产收益率), so it is other
         assert label is not None
         metric = MetricKind.other
-        if proposed and _names_here(body, candidate, proposed):
+        if proposed and name_stands_here(body, candidate.start, candidate.end, proposed):
             name = proposed
         else:
             name = metric_name_near(body, candidate.start, candidate.end)
@@ -952,7 +930,7 @@ def _metric(
     return FinancialMetric(
         subject=subject,
         metric=metric,
-        name=_without_names(name, entities.spellings) or metric.value,
+        name=without_names(name, entities.spellings) or metric.value,
         value=figure.value,
         value_max=figure.value_max,
         unit=_unit_for(figure.unit, metric),
@@ -963,32 +941,6 @@ def _metric(
         period_text=period_text,
         evidence=[around],
     )
-
-
-def _without_names(name: str, spellings: Iterable[str]) -> str:
-    """A metric's name without the entity it opens with, whole or cut by the name window
-    (郑州银行净利差, 州银行成本收入比 → 净利差, 成本收入比): the subject is said apart."""
-    for spelling in sorted((s for s in spellings if s), key=len, reverse=True):
-        for size in range(len(spelling), min(len(spelling), 3) - 1, -1):  # a cut part keeps 3 characters
-            if name.startswith(spelling[-size:]) and len(name) - size >= 2:
-                return name[size:]
-    return name
-
-
-def _is_a_rules_bound(body: str, candidate: Candidate) -> bool:
-    """Whether a figure is a bound a rule sets (按监管要求的小贷公司出资比例不低于30%)."""
-    lo = sentence_start(body, candidate.start)
-    bound = candidate.raw.startswith(BOUND_WORDS) or body[max(lo, candidate.start - 3) : candidate.start].endswith(
-        BOUND_WORDS
-    )
-    return bound and any(word in body[lo : candidate.start] for word in REQUIREMENT_WORDS)
-
-
-def _names_here(body: str, candidate: Candidate, name: str) -> bool:
-    """Whether the model's metric name stands in the figure's own clause before it, or just
-    after it (累计提交专利申请4000多件 is no 占比 that an earlier clause wrote)."""
-    lo = max(body.rfind(mark, 0, candidate.start) for mark in "，,；;。！？\n ")
-    return name in body[lo + 1 : candidate.start] or name in body[candidate.end : candidate.end + 8]
 
 
 def action_summary(sentence: str) -> str:
@@ -1033,7 +985,7 @@ def ground_actions(text: ArticleText, drafts: Iterable[ActionDraft], entities: E
         if target and not text.mentions(target) and target not in entities.names.values():
             target = None
         regulator = draft.regulator.strip() if draft.regulator and text.mentions(draft.regulator) else None
-        if regulator is not None and (regulator in REGULATOR_WORDS or _is_group_name(regulator)):
+        if regulator is not None and (regulator in REGULATOR_WORDS or is_group_name(regulator)):
             # the article's general word (监管) where its sentence names who acts
             regulator = _regulator_in(clause, entities, draft.action) or regulator
         if target is not None and target in entities.products and target not in entities.institution_names:
@@ -1204,52 +1156,6 @@ def rule_actions(text: ArticleText, found: list[RegulatoryAction], entities: Ent
     return added
 
 
-# X旗下Y: Y, a name the entity pass left out (百度旗下度小满2024年净利润8.59亿: 度小满)
-_OWNED = re.compile(
-    r"旗下的?([\u4e00-\u9fffA-Za-z]{2,8}?)(?=\d|[“”\"（(，,]|年|的|净|营|总|注册|贷款|不良|用户|客户|$)"
-)
-
-
-def _owned_after(before: str) -> str | None:
-    """The entity an owner's 旗下 names in the words before a figure, when no known
-    entity stands there (else nearest_name would have found it)."""
-    found = list(_OWNED.finditer(before))
-    if not found:
-        return None
-    name = found[-1].group(1)
-    return None if _is_group_name(name) or any(c in NOT_IN_NAMES for c in name) else name
-
-
-_OPENING_MARKS = ",，;；。！？!?：:\n\u3000"  # what stands before a clause's first word
-_PARAGRAPH_BREAKS = ("\n", "   ", "\u3000")  # digests and corpora break paragraphs with runs of spaces
-_SELF_OPENINGS = ("公司", "集团", "平台", "该")
-# Words that open a sentence continuing the one before, whose subject it leaves unwritten.
-_CONTINUATIONS = ("其中", "其", "同时", "此外", "另外", "并", "且", "而", "也", "还", "实现", "较")
-
-
-def _continues(text: str, sentence_lo: int) -> bool:
-    """Whether the sentence at ``sentence_lo`` carries on the one before: it follows a
-    semicolon (中文 lists a subject's figures so) or opens with 其中, 同时 …"""
-    head = text[max(0, sentence_lo - 3) : sentence_lo].rstrip()
-    if head.endswith(("；", ";")):
-        return True
-    return text[sentence_lo : sentence_lo + 12].lstrip().startswith(_CONTINUATIONS)
-
-
-def _speaks_of_a_group(words: str) -> bool:
-    """Whether the words before a figure speak of a group, market or place (行业, 国内, 印度)."""
-    lowered = words.lower()
-    return any(word in lowered for word in GROUP_WORDS) or any(place in words for place in _CHINESE_PLACES)
-
-
-def _is_group_name(name: str) -> bool:
-    """A subject that names a kind of institution or a group (上市银行, 中国网贷公司, 行业)."""
-    return name not in SELF_WORDS and (
-        is_generic_name(name) or fold(name) in GENERIC_INSTITUTIONS or name in GROUP_WORDS
-    )
-
-
-_CHINESE_PLACES = tuple(place for place, _ in PLACES if not place.isascii())
 # Words that say a rule is in force, where its sentence gives no date.
 _IN_FORCE = ("正式施行", "起施行", "正式实施", "起实施", "起生效", "正式生效", "落地后", "已施行", "已实施", "已落地")
 _AUTHORITY_TYPES = (

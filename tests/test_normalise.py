@@ -883,9 +883,9 @@ def test_changes_written_after_a_figure_in_their_usual_forms() -> None:
     [("郑州银行净利差", "净利差"), ("州银行成本收入比", "成本收入比"), ("银行卡发卡量", "银行卡发卡量")],
 )
 def test_a_metric_name_leaves_out_its_subject(name: str, expected: str) -> None:
-    from extractor.normalise import _without_names
+    from extractor.rules import without_names
 
-    assert _without_names(name, ["郑州银行", "招商银行"]) == expected
+    assert without_names(name, ["郑州银行", "招商银行"]) == expected
 
 
 def test_a_positioning_a_bank_aims_at_is_no_bank() -> None:

@@ -2,6 +2,7 @@
 
 ``metrics``: the metric a figure's neighbouring words name, and who the figure is about;
 ``institutions``: the type and country a name states, bank names standing as words;
+``subjects``: the words that say whom a figure is about, or that it is no one's;
 ``products``: the type a product name states, lists of products; ``actions``: the
 regulatory act a sentence's wording states; ``noise``: figures that are no fact (stock
 quotes and codes, examples, like counts). The model's labels fill in where they are
@@ -21,11 +22,46 @@ from .institutions import (
     type_from_context,
     without_category,
 )
-from .metrics import metric_from_context, metric_name_near, nearest_name, unit_fits
+from .metrics import (
+    across_a_clause,
+    change_between,
+    clause_names_its_own,
+    is_a_rules_bound,
+    metric_from_context,
+    metric_name_near,
+    name_stands_here,
+    names_a_change,
+    nearest_name,
+    unit_fits,
+    without_names,
+)
 from .noise import find_interrupted, is_noise, numbered_figures, real_figures, without_quotes
 from .products import is_named_as_a_product, is_not_a_product, listed_products, product_type, product_type_from_name
+from .subjects import (
+    OPENING_MARKS,
+    PARAGRAPH_BREAKS,
+    SELF_OPENINGS,
+    continues,
+    is_group_name,
+    owned_after,
+    speaks_of_a_group,
+)
 
 __all__ = [
+    "OPENING_MARKS",
+    "PARAGRAPH_BREAKS",
+    "SELF_OPENINGS",
+    "across_a_clause",
+    "change_between",
+    "clause_names_its_own",
+    "continues",
+    "is_a_rules_bound",
+    "is_group_name",
+    "name_stands_here",
+    "names_a_change",
+    "owned_after",
+    "speaks_of_a_group",
+    "without_names",
     "find_interrupted",
     "checked_type",
     "country_from_name",

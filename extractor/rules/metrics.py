@@ -12,8 +12,10 @@ from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-from ..chars import has_latin
+from ..chars import count_cjk, has_latin
 from ..lexicon import (
+    BOUND_WORDS,
+    CHANGE_WORDS,
     COUNT_METRICS,
     METRIC_KEYWORDS,
     MONEY_METRICS,
@@ -21,6 +23,7 @@ from ..lexicon import (
     NOT_IN_NAMES,
     RATIO_METRICS,
     RATIO_UNITS,
+    REQUIREMENT_WORDS,
     WORDS_AFTER_FIGURE,
     WORDS_NEAR_AFTER_FIGURE,
 )
@@ -276,3 +279,73 @@ def metric_name_near(text: str, start: int, end: int) -> str:
     if len(words) - verb >= 2:
         words = words[verb:]  # 已为2440户企业提供累计贴现交易: 累计贴现交易
     return words
+
+
+# -- what else stands around a figure --------------------------------------------------
+
+_MOVES = "增加|减少|增长|下降|提升|提高|上升|回落|下滑|多增|少增|扩大|收窄"
+# what stands between a figure and its change: ，同比增长 / ，较上年末下降 / ，增幅为
+_CHANGE_GAP = re.compile(
+    r"\s*[，,]\s*(?P<change>(?:(?:较|比)(?:上年|去年|年初|上年末|去年末|上年同期|去年同期|同期|上季末|上月末?)?"
+    rf"(?:同比)?(?:{_MOVES})|同比(?:{_MOVES})|环比(?:{_MOVES})|增幅|降幅|增速|增长率))了?\s*(?:为|达|至)?\s*"
+)
+_YEAR_WORD = re.compile(r"(?:19|20)\d{2}\s*年")
+_CLAUSE_FILLERS = re.compile(r"[年月日季度末底初上下半前后其中同比较约超近逾达为是的仅次于旗下和与及]")
+
+
+def change_between(text: str, end: int, start: int) -> str | None:
+    """The change words between a figure ending at ``end`` and the next one at ``start``
+    (营业收入65.82亿元，同比增长2.13%: 同比增长; 净利差2.46%，较上年同期增加0.17个百分点:
+    较上年同期增加); None when the words between are no change."""
+    found = _CHANGE_GAP.fullmatch(text, end, start)
+    return found["change"] if found else None
+
+
+def names_a_change(name: str) -> bool:
+    """Whether a metric's name is itself a change (营业收入同比增长)."""
+    return name.endswith(tuple(CHANGE_WORDS)) or _CHANGE_GAP.search(f"，{name}") is not None
+
+
+def clause_names_its_own(text: str, position: int, names: Iterable[str]) -> bool:
+    """Whether the clause before ``position`` has words of its own beyond a period, an
+    entity and joining words (累计提交专利申请 does; 2022年 and 仅次于中融小贷的 do not)."""
+    lo = max(text.rfind(mark, 0, position) for mark in "，,；;")
+    own = _YEAR_WORD.sub("", text[lo + 1 : position]).split("旗下")[-1]  # 字节跳动旗下中融小贷的: the owner too
+    for name in sorted((n for n in names if n), key=len, reverse=True):
+        own = own.replace(name, "")
+    return count_cjk(_CLAUSE_FILLERS.sub("", own)) >= 3
+
+
+def across_a_clause(text: str, word: str, start: int, end: int) -> bool:
+    """Whether the metric word a figure was read with stands in an earlier clause of its
+    sentence, not in the words right after the figure (超1300万元巨额罚单)."""
+    after = re.split(r"[，,；;。]", text[end : end + 12], maxsplit=1)[0]
+    if word in after:
+        return False
+    at = text.rfind(word, sentence_start(text, start), start)
+    return at >= 0 and any(mark in text[at + len(word) : start] for mark in "，,；;")
+
+
+def is_a_rules_bound(text: str, start: int, raw: str) -> bool:
+    """Whether the figure ``raw`` at ``start`` is a bound a rule sets (按监管要求的小贷公司出资
+    比例不低于30%), no one's result."""
+    lo = sentence_start(text, start)
+    bound = raw.startswith(BOUND_WORDS) or text[max(lo, start - 3) : start].endswith(BOUND_WORDS)
+    return bound and any(word in text[lo:start] for word in REQUIREMENT_WORDS)
+
+
+def name_stands_here(text: str, start: int, end: int, name: str) -> bool:
+    """Whether a metric name stands in the figure's own clause before it, or just after it
+    (累计提交专利申请4000多件 is no 占比 that an earlier clause wrote)."""
+    lo = max(text.rfind(mark, 0, start) for mark in "，,；;。！？\n ")
+    return name in text[lo + 1 : start] or name in text[end : end + 8]
+
+
+def without_names(name: str, spellings: Iterable[str]) -> str:
+    """A metric's name without the entity it opens with, whole or cut by the name window
+    (郑州银行净利差, 州银行成本收入比 → 净利差, 成本收入比): the subject is said apart."""
+    for spelling in sorted((s for s in spellings if s), key=len, reverse=True):
+        for size in range(len(spelling), min(len(spelling), 3) - 1, -1):  # a cut part keeps 3 characters
+            if name.startswith(spelling[-size:]) and len(name) - size >= 2:
+                return name[size:]
+    return name
