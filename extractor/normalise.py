@@ -87,6 +87,7 @@ from .rules import (
     names_a_change,
     names_regulation,
     nearest_name,
+    operators,
     owned_after,
     parenthesised_alias,
     product_type,
@@ -608,8 +609,29 @@ def ground_institutions(text: ArticleText, drafts: Iterable[InstitutionDraft]) -
             )
             spelled.update(_key(alias) for alias in aliases)  # its alias is no institution of its own
     _apply_declared_names(text, merged)
+    _apply_operators(text, merged)
     _apply_owners(text, merged)
     return list(merged.values())
+
+
+def _apply_operators(text: ArticleText, merged: dict[str, Institution]) -> None:
+    """Y的运营主体为X有限公司: a brand Y that is an institution too is X's alias (one
+    institution, named by its legal name), where the article names both."""
+    spellings = {s: i for i in merged.values() for s in (i.name, *i.aliases) if s}
+    for at, legal in operators(text.text):
+        operator = merged.get(_key(legal))
+        brand = max((s for s in spellings if text.text.endswith(s, 0, at)), key=len, default=None)
+        if operator is None or brand is None:
+            continue
+        other = spellings[brand]
+        if other is operator or _key(other.name) not in merged:
+            continue
+        operator.aliases = sorted(set(operator.aliases) | {other.name, *other.aliases} - {operator.name})
+        if operator.type is InstitutionType.other:
+            operator.type = other.type  # the brand's type where the legal name states none
+        operator.evidence += [e for e in other.evidence if all(e.start != k.start for k in operator.evidence)]
+        del merged[_key(other.name)]
+        spellings = {s: i for i in merged.values() for s in (i.name, *i.aliases) if s}
 
 
 def _spellings(institution: Institution) -> set[str]:

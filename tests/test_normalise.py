@@ -906,3 +906,14 @@ def test_a_product_named_inside_an_institutions_name_is_that_institution() -> No
     ]
     products = {p.name: p.type for p in ground_products(n, drafts, entities)}
     assert products == {"微众企业+": ProductType.other}  # and nothing in 微众企业+ lends
+
+
+def test_a_brand_and_the_company_that_runs_it_are_one_institution() -> None:
+    text = "近日，滴滴金融用户已过千万。滴滴金融运营主体为滴滴金科(北京)信息服务有限公司。"
+    n = ArticleText(as_article(Article(text=text)))
+    drafts = [
+        InstitutionDraft(name="滴滴金融", type=InstitutionType.fintech_platform),
+        InstitutionDraft(name="滴滴金科(北京)信息服务有限公司", type=InstitutionType.other),
+    ]
+    (one,) = ground_institutions(n, drafts)
+    assert (one.name, one.aliases) == ("滴滴金科(北京)信息服务有限公司", ["滴滴金融"])

@@ -399,3 +399,16 @@ def parenthesised_alias(text: str, start: int, end: int) -> tuple[str, int, int]
 
 
 _ACRONYM = re.compile(r" ?[(（][“\"]?([A-Z][A-Za-z]{1,5})[”\"]?[)）]")
+
+
+# 滴滴金融运营主体为滴滴金科(北京)信息服务有限公司; 平台运营方上海你我贷互联网金融信息服务有限公司
+_OPERATOR = re.compile(
+    r"(?:App|APP|app|平台)?的?(?:其)?运营(?:主体|方|公司)(?:均)?(?:为|是)?\s*"
+    r"(?P<legal>[^，,。；;、\s]{2,40}?(?:有限责任公司|股份有限公司|有限公司))"
+)
+
+
+def operators(text: str) -> list[tuple[int, str]]:
+    """(where the operated brand's words end, the operator's legal name) for each "Y的运营
+    主体为X有限公司" the text writes: Y is X's brand or product."""
+    return [(match.start(), match["legal"]) for match in _OPERATOR.finditer(text) if "运营" in text]
