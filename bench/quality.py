@@ -46,6 +46,7 @@ from extractor.models import (
     Product,
     RegulatoryAction,
 )
+from extractor.numbers import parse_figure
 from extractor.pipeline import Extractor
 
 SEED = ROOT / "tests" / "fixtures" / "weilidai-digest.txt"
@@ -240,6 +241,25 @@ def explain(golds: list[dict[str, Any]], predictions: list[dict[str, Any]]) -> s
     return "\n".join(out)
 
 
+def invariants(predictions: list[dict[str, Any]]) -> str:
+    """The two promises every fact keeps, counted over the pipeline's predictions: each
+    evidence span is the article's text at its offsets, each metric value is
+    ``parse_figure(raw)``."""
+    spans = exact = metrics = computed = 0
+    for prediction in predictions:
+        text = prediction["article"]["text"]
+        for kind in FACT_TYPES:
+            for fact in prediction.get(kind) or []:
+                for evidence in fact.get("evidence") or []:
+                    spans += 1
+                    exact += text[evidence["start"] : evidence["end"]] == evidence["text"]
+        for metric in prediction.get("metrics") or []:
+            metrics += 1
+            figure = parse_figure(metric["raw"])
+            computed += (figure.value, figure.value_max) == (metric["value"], metric.get("value_max"))
+    return f"evidence spans exact: {exact}/{spans}; metric values = parse_figure(raw): {computed}/{metrics}"
+
+
 def table(rows: list[tuple[str, str, int, dict[str, Any], dict[str, float]]], model: str) -> str:
     lines = [
         f"Model `{model}`, 2 cores. Printed by `python bench/quality.py`.",
@@ -329,6 +349,7 @@ def main() -> None:
         args.save.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in saved_predictions), encoding="utf-8")
     if args.as_json:
         args.as_json.write_text(json.dumps([{"gold": g, "run": r, "articles": n, "scores": s, "cost": c} for g, r, n, s, c in rows], ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"pipeline, every gold set: {invariants(saved_predictions)}")
     report("quality", table(rows, model), write=args.write_readme, headline_rows=lambda row: "**micro**" in row)
 
 
