@@ -516,6 +516,8 @@ def test_a_product_needs_a_name_that_says_so_or_quotes(name: str, text: str, nam
         ("百票贴已为2440户企业提供累计贴现交易343.77亿元", "343.77亿元", "累计贴现交易"),  # after the verb
         ("经营着一家占地五亩、规模约两千头的生猪养殖场", "约两千", "规模"),  # 头 counts pigs, it names nothing
         ("共有5269人次参与赠与", "5269人次", "参与赠与"),
+        ("注册资本从最初3亿元扩张了50倍", "50倍", "扩张"),  # 亿元 is the figure before's unit
+        ("微粒贷客户中有约18%为无征信记录的“首贷户”", "约18%", "无征信记录"),
     ],
 )
 def test_a_figure_no_keyword_names_is_named_by_whole_words_near_it(text: str, figure: str, name: str) -> None:

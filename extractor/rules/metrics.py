@@ -240,6 +240,7 @@ _NAME_STOPS = " ,，。;；:：、()（）[]【】“”\"'-—"
 _LEADS_INTO_FIGURE = re.compile(r"(?:不低于|不高于|不超过|不少于|超过|高达|达到|约为|约|达|为|共|至|了|是)+$")
 _JOINS = "的及和与或、"
 _NAME_WINDOW = 8
+_UNIT_CHARS = "亿万千百元%人民币美港股"
 # measure words right after a number (两千头, 三只): what they count is further on
 _MEASURE_WORDS = "头只匹辆台套"
 # verbs a metric's name comes after (提供累计贴现交易, 贡献…收入): the name is what follows
@@ -256,11 +257,11 @@ def metric_name_near(text: str, start: int, end: int) -> str:
         if char in _NAME_STOPS or char.isdigit():
             break
         after.append(char)
-    if after and after[0] == "的":  # 750亿元的放贷资金池: what the figure is of
+    if after and after[0] in "的为是":  # 750亿元的放贷资金池, 约18%为…首贷户: what the figure is of
         after = after[1:]
     counted = "".join(after)
     cut = next((n for n, char in enumerate(counted[:-1]) if n >= 2 and char in NOT_IN_NAMES), len(counted))
-    counted = counted[:cut]  # 逾500家银行等金融机构展开合作: 银行
+    counted = counted[:cut].rstrip("的")  # 逾500家银行等金融机构展开合作: 银行
     if len(counted) >= 2 and counted[0] not in _JOINS and counted[0] not in _MEASURE_WORDS:
         return counted  # 30%及… starts the next item; 两千头的…: 头 counts pigs, it names nothing
     before: list[str] = []
@@ -275,6 +276,9 @@ def metric_name_near(text: str, start: int, end: int) -> str:
         if joint is not None and len(words) - joint - 1 >= 2:
             words = words[joint + 1 :]
     words = words.lstrip(_JOINS) or words
+    run_start = start - len(before)
+    if run_start > 0 and text[run_start - 1].isdigit():  # 3亿元扩张了50倍: 亿元 is the figure before's unit
+        words = words.lstrip(_UNIT_CHARS).lstrip(_JOINS) or words
     verb = max((words.rfind(v) + len(v) for v in _VERBS_BEFORE_NAMES if v in words), default=0)
     if len(words) - verb >= 2:
         words = words[verb:]  # 已为2440户企业提供累计贴现交易: 累计贴现交易
