@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from extractor.cli import app
+from extractor.rules import numbered_figures
 
 from .support.openai_stub import StubEndpoint
 from .support.processes import PLANTED_KEY, cli_env, ids_in, records_in, run_args, write_jsonl
@@ -39,7 +40,9 @@ def test_rpm_bounds_requests_per_minute(tmp_path: Path) -> None:
     together arrive 0.2 s apart (on the stub's clock: the median gap and the whole span,
     since a request that the stub, a thread of this busy process, reads late looks
     closer to the next one)."""
-    inputs = write_jsonl(tmp_path / "in.jsonl", seed_variations(2))
+    records = seed_variations(3)[1:]  # seed articles with figures: three passes each
+    assert all(numbered_figures(r["text"]) for r in records)
+    inputs = write_jsonl(tmp_path / "in.jsonl", records)
     recorded_answers()  # read the cassette now, not while the stub's loop should be reading requests
     with StubEndpoint(answer_from_recordings) as stub:
         args = run_args(inputs, tmp_path / "out", stub.base_url, "--concurrency", "4", "--rpm", "300")

@@ -207,7 +207,7 @@ def test_extract_dataset_maps_rows_to_facts_or_error_rows_ready_for_parquet(loca
 
     from extractor.ray import extract_dataset
 
-    seeds = seed_variations(6)
+    seeds = seed_variations(6)[1:]  # seed articles with figures (the first has none left after its noise)
     rows: list[dict[str, Any]] = [
         {"text": seeds[0]["text"]},
         {"text": seeds[1]["text"], "title": seeds[1]["title"], "id": "given-id"},
