@@ -929,6 +929,9 @@ GENERIC_LENDER_PREFIXES = (
 # Words that only qualify a kind of institution (部分银行, 中资全国性银行, 上述银行): a name made
 # of these and an institution word names no one.
 GENERIC_QUALIFIERS = (
+    "P2P",
+    "网贷",
+    "互联网",
     "部分",
     "多家",
     "各家",
@@ -1058,6 +1061,8 @@ ASPIRATION_VERBS = (
     "做优",
     "建成",
 )
+# Words after an owner's name that lead to what it owns (百度旗下度小满, 哈啰出行关联公司上海钧正).
+OWNER_WORDS = ("旗下", "关联公司", "全资子公司", "控股子公司", "子公司")
 # The big banks' short names, which Chinese news uses on their own (工行辽宁分行, 农行): each
 # is the bank's alias where the article names the bank in full too.
 SHORT_BANK_NAMES = {
@@ -1161,6 +1166,9 @@ NOT_INSTITUTION_ENDINGS = (
     "方案",
     "规划",
     "产业",
+    # peers and channels (保险同业, 应用商店)
+    "同业",
+    "商店",
     "检查",
     "活动",
     "工作",
@@ -1478,7 +1486,23 @@ REGULATORY_WORDS = (
 ACT_WORDING: tuple[tuple[ActionKind, tuple[str, ...], tuple[str, ...]], ...] = (
     (ActionKind.fine, ("罚单", "罚款", "罚没", "行政处罚"), ()),
     (ActionKind.license_revocation, ("吊销",), ()),
-    (ActionKind.warning, ("约谈", "警示函", "问询函", "监管函", "关注函", "风险提示", "通报批评", "警告"), ()),
+    (
+        ActionKind.warning,
+        (
+            "约谈",
+            "警示函",
+            "问询函",
+            "监管函",
+            "关注函",
+            "风险提示",
+            "通报批评",
+            "给予警告",
+            "予以警告",
+            "警告处分",
+            "警告并",
+        ),
+        (),
+    ),
     (
         ActionKind.investigation,
         (

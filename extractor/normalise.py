@@ -75,6 +75,7 @@ from .rules import (
     institution_mentions,
     institution_type_from_name,
     is_a_rules_bound,
+    is_a_sector,
     is_aspiration,
     is_generic_name,
     is_group_name,
@@ -392,10 +393,19 @@ class EntityIndex:
             carried = self.carried_subject(text, lo)
             if carried is not None:
                 return carried
+        if not self._paragraph_names_one(text, position):
+            return None  # a line that names no one (an ad: 95%的股票都在涨): no one's figure
         subject = self.canonical(proposed)
         if subject and _key(subject) in self.names and self.names[_key(subject)] not in self.media:
             return self.names[_key(subject)]
         return self.title_subject or self.main_entity(text)
+
+    def _paragraph_names_one(self, text: str, position: int) -> bool:
+        """Whether the paragraph up to ``position`` names an entity or refers back to one
+        (公司, 该行): where a guess at a figure's subject has something to stand on."""
+        found = [at + len(brk) for brk in PARAGRAPH_BREAKS if (at := text.rfind(brk, 0, position)) >= 0]
+        words = text[max(found, default=0) : position]
+        return any(s and s in words for s in self.subject_spellings()) or any(w in words for w in SELF_WORDS)
 
     def _named_proposal(self, proposed: str | None, before: str) -> str | None:
         """The model's subject when the words before the figure spell it and it names one
@@ -546,8 +556,8 @@ def ground_institutions(text: ArticleText, drafts: Iterable[InstitutionDraft]) -
         if is_generic_name(name) or fold(name) in GENERIC_INSTITUTIONS:
             text.warnings.append(f"institution dropped, a generic word: {draft.name!r}")
             continue
-        if is_aspiration(text.text, name):
-            text.warnings.append(f"institution dropped, a positioning, not a name: {draft.name!r}")
+        if is_aspiration(text.text, name) or is_a_sector(text.text, name):
+            text.warnings.append(f"institution dropped, a positioning or a sector, not a name: {draft.name!r}")
             continue
         evidence = text.entity_evidence("institution", name)
         if evidence is None:
@@ -595,6 +605,8 @@ def ground_institutions(text: ArticleText, drafts: Iterable[InstitutionDraft]) -
         # 工行 is a bank of its own beside 工行辽宁分行; 聚焦“商贸物流银行” names none
         within = name not in SHORT_BANK_NAMES and any(_key(name) in k or k in _key(name) for k in spelled)
         if _key(name) not in spelled and not within and not is_aspiration(text.text, name):
+            if is_a_sector(text.text, name):
+                continue
             alias = parenthesised_alias(text.text, start, end)
             aliases = [alias[0]] if alias else []
             owner = next((i for i in merged.values() if aliases and _key(aliases[0]) in _spellings(i)), None)

@@ -422,7 +422,9 @@ _DATE_TAIL = (
 _DATE_OR_TIME = re.compile(rf"\d(?:{_DATED_YEAR}{_DATE_TAIL}|\d?:\d{{2}}(?::\d{{2}})?)")
 _CN_NUM_CHARS_SET = frozenset(_CN_NUM_CHARS)  # a set: "" is in every str
 # A number followed by these is a date, a time or a duration, not a figure.
-_NOT_FIGURE_AFTER = re.compile(r"年|月|日|号|季度|时|点|分钟|秒|周|天|岁|个月|小时")  # .match at a position
+_NOT_FIGURE_AFTER = re.compile(
+    r"年|月|日|号|季度|时|点|分钟|秒|周|天|岁|个月|小时|个?工作日|个?交易日"
+)  # .match at a position
 
 
 def _is_part_of_a_name(text: str, start: int, end: int, figure: Figure) -> bool:

@@ -919,3 +919,30 @@ def test_a_brand_and_the_company_that_runs_it_are_one_institution() -> None:
     ]
     (one,) = ground_institutions(n, drafts)
     assert (one.name, one.aliases) == ("滴滴金科(北京)信息服务有限公司", ["滴滴金融"])
+
+
+def test_a_line_that_names_no_one_gives_its_figures_to_no_one() -> None:
+    text = "江苏证监局对宝源胜知投资罚款70万元。\n95%的股票都在涨\n宝源胜知投资回应称已整改。"
+    subjects = _subjects(text, [_institution("宝源胜知投资", "")], "宝源胜知投资")
+    assert subjects["95%"] is None
+
+
+def test_the_banking_sector_is_not_bank_of_china() -> None:
+    text = "记者日前获悉，中国银行业已连续两年处置不良资产超3万亿元。"
+    n = ArticleText(as_article(Article(text=text)))
+    assert ground_institutions(n, [InstitutionDraft(name="中国银行", type=InstitutionType.bank)]) == []
+    assert ground_institutions(n, []) == []  # nor does the bank-name rule find it
+
+
+def test_a_figure_after_an_owner_and_its_affiliate_is_the_affiliates() -> None:
+    text = "近日，哈啰出行关联公司上海钧正网络科技有限公司发生工商变更，注册资本由35亿人民币增至44亿人民币。"
+    firms = [_institution("哈啰出行", ""), _institution("上海钧正网络科技有限公司", "")]
+    assert set(_subjects(text, firms, "哈啰出行").values()) == {"上海钧正网络科技有限公司"}
+
+
+def test_a_profit_warning_is_no_regulatory_warning_and_working_days_are_no_figure() -> None:
+    from extractor.rules import regulatory_act
+
+    assert regulatory_act("锦州银行昨天发布盈利警告，预期2018年将净亏损40亿-50亿元") is None
+    assert regulatory_act("证监局对其给予警告并处以罚款") is not None
+    assert [c.raw for c in find_figures("应当于通报发布之日起15个工作日内完成整改")] == []

@@ -403,13 +403,16 @@ def test_a_figure_restated_in_another_currency_is_one_fact() -> None:
     """Results releases give each figure in US dollars too, in parentheses: that is the same
     fact, not a second one (also in Chinese: 60亿元人民币（8.71亿美元）)."""
     text = (
-        "Total net revenues for the second quarter of 2024 decreased by 7.5% to RMB794.5 million (US$109.3 million)."
-        " 网商银行拟集资60亿元人民币（8.71亿美元）。"
+        "Yatsen Holding said total net revenues for the second quarter of 2024 decreased by 7.5% to RMB794.5 million"
+        " (US$109.3 million). 网商银行拟集资60亿元人民币（8.71亿美元）。"
     )
     article = as_article(Article(title="Yatsen results", text=text))
     drafts = ArticleDrafts(
         candidates=dict(enumerate(find_figures(text), start=1)),
-        institutions=[InstitutionDraft(name="网商银行", type=InstitutionType.internet_bank, quote="网商银行")],
+        institutions=[
+            InstitutionDraft(name="Yatsen Holding", type=InstitutionType.other, quote="Yatsen Holding"),
+            InstitutionDraft(name="网商银行", type=InstitutionType.internet_bank, quote="网商银行"),
+        ],
     )
     metrics = normalise(article, drafts).metrics
     assert [(m.raw, m.unit) for m in metrics] == [("RMB794.5 million", "CNY")]

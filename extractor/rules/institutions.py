@@ -141,6 +141,8 @@ def is_generic_name(name: str) -> bool:
         return True
     if "某" in name and is_cjk(name[0]):
         return True  # anonymised (北京某律所, 某国有大行): no one a reader could look up
+    if "等" in name[1:] and is_cjk(name[0]):
+        return True  # a list (应用商店等分发平台), not a name
     head = next((h for h in sorted(GENERIC_HEADS, key=len, reverse=True) if name.endswith(h)), None)
     if head is None:
         return False
@@ -151,6 +153,23 @@ def is_generic_name(name: str) -> bool:
             return False
         rest = rest[len(qualifier) :]
     return True
+
+
+def is_a_sector(text: str, name: str) -> bool:
+    """Whether every place the text writes a lender's name it is the start of its sector's
+    word (中国银行业已连续两年…: the banking sector, not Bank of China)."""
+    if not name.endswith(_SECTOR_HEADS):
+        return False
+    at, seen = text.find(name), 0
+    while at >= 0:
+        if not text.startswith(_SECTOR_TAILS, at + len(name)):
+            return False
+        at, seen = text.find(name, at + len(name)), seen + 1
+    return seen > 0
+
+
+_SECTOR_HEADS = ("银行", "保险", "证券", "信托", "基金")
+_SECTOR_TAILS = ("业", "界", "同业")
 
 
 def is_aspiration(text: str, name: str) -> bool:

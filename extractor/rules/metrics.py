@@ -21,6 +21,7 @@ from ..lexicon import (
     MONEY_METRICS,
     MONEY_UNITS,
     NOT_IN_NAMES,
+    OWNER_WORDS,
     RATIO_METRICS,
     RATIO_UNITS,
     REQUIREMENT_WORDS,
@@ -227,9 +228,10 @@ def _opens_a_clause(text: str, at: int, sentence_lo: int) -> bool:
 
 
 def _first_mention(text: str, name: str, lo: int, hi: int) -> int:
-    """Where ``name`` first stands in ``text[lo:hi]``, not as an owner before 旗下; or -1."""
+    """Where ``name`` first stands in ``text[lo:hi]``, not as an owner before 旗下 or 关联公司
+    (哈啰出行关联公司上海钧正…注册资本: 上海钧正's); or -1."""
     at = text.find(name, lo, hi)
-    while at >= 0 and text.startswith("旗下", at + len(name), hi):
+    while at >= 0 and text.startswith(OWNER_WORDS, at + len(name), hi):
         at = text.find(name, at + 1, hi)
     return at
 
