@@ -1063,6 +1063,104 @@ ASPIRATION_VERBS = (
 )
 # Words after an owner's name that lead to what it owns (百度旗下度小满, 哈啰出行关联公司上海钧正).
 OWNER_WORDS = ("旗下", "关联公司", "全资子公司", "控股子公司", "子公司")
+# Chinese provinces, municipalities and big cities: a place alone is no institution (宁波,
+# 苏州 as "regulators"), whatever a model types it.
+CHINESE_PLACE_NAMES = frozenset(
+    {
+        "北京",
+        "天津",
+        "上海",
+        "重庆",
+        "河北",
+        "山西",
+        "辽宁",
+        "吉林",
+        "黑龙江",
+        "江苏",
+        "浙江",
+        "安徽",
+        "福建",
+        "江西",
+        "山东",
+        "河南",
+        "湖北",
+        "湖南",
+        "广东",
+        "海南",
+        "四川",
+        "贵州",
+        "云南",
+        "陕西",
+        "甘肃",
+        "青海",
+        "台湾",
+        "内蒙古",
+        "广西",
+        "西藏",
+        "宁夏",
+        "新疆",
+        "香港",
+        "澳门",
+        "深圳",
+        "广州",
+        "杭州",
+        "南京",
+        "苏州",
+        "宁波",
+        "成都",
+        "武汉",
+        "西安",
+        "郑州",
+        "长沙",
+        "青岛",
+        "厦门",
+        "大连",
+        "沈阳",
+        "济南",
+        "合肥",
+        "福州",
+        "昆明",
+        "南昌",
+        "无锡",
+        "温州",
+        "东莞",
+        "佛山",
+        "衢州",
+        "绍兴",
+        "嘉兴",
+        "金华",
+        "台州",
+        "常州",
+        "南通",
+        "徐州",
+        "烟台",
+        "珠海",
+        "中山",
+        "惠州",
+        "石家庄",
+        "太原",
+        "哈尔滨",
+        "长春",
+        "南宁",
+        "贵阳",
+        "兰州",
+        "海口",
+        "三亚",
+        "乌鲁木齐",
+        "呼和浩特",
+        "拉萨",
+        "银川",
+        "西宁",
+        "全国",
+        "中国",
+        "境内",
+        "境外",
+        "海外",
+    }
+)
+# An approval a sentence gives as background (经中国银监会批准设立的): how an institution
+# came to be, not an act the article reports.
+BACKGROUND_APPROVALS = ("批准设立", "批准成立", "批准开业", "批准筹建")
 # The big banks' short names, which Chinese news uses on their own (工行辽宁分行, 农行): each
 # is the bank's alias where the article names the bank in full too.
 SHORT_BANK_NAMES = {
@@ -1407,6 +1505,8 @@ PRODUCT_TYPE_WORDS: tuple[tuple[tuple[str, ...], ProductType], ...] = (
 # Words before 产品包括 that belong to the list's opening phrase (主要产品包括 …).
 PRODUCT_LIST_OPENERS = ("主要", "核心", "旗下")
 # Words that end a generic offering (贷款, 业务 …), not a product's name.
+# Kinds of insurance named by their line (车险, 农险): categories, not products.
+INSURANCE_LINES = ("车险", "农险", "寿险", "财险", "产险", "健康险", "意外险", "责任险", "信用险", "保证险")
 GENERIC_PRODUCTS = (
     "业务",
     "服务",

@@ -77,6 +77,7 @@ from .rules import (
     is_a_rules_bound,
     is_a_sector,
     is_aspiration,
+    is_background_approval,
     is_generic_name,
     is_group_name,
     is_named_as_a_product,
@@ -1011,6 +1012,9 @@ def ground_actions(text: ArticleText, drafts: Iterable[ActionDraft], entities: E
             text.warnings.append(f"regulatory action quote not verbatim, grounded on its parties: {draft.quote!r}")
         around = text.grounder.sentence_around(evidence.start, evidence.end)
         clause = around.text
+        if draft.action is ActionKind.approval and is_background_approval(clause):
+            text.warnings.append(f"regulatory action dropped, an approval given as background: {draft.quote!r}")
+            continue
         if not names_regulation(clause):
             text.warnings.append(f"regulatory action dropped, its sentence names no regulatory act: {draft.quote!r}")
             continue
@@ -1147,7 +1151,7 @@ def rule_actions(text: ArticleText, found: list[RegulatoryAction], entities: Ent
     for start, end in sentences(body):
         sentence = body[start:end].strip()
         kind = regulatory_act(sentence)
-        if kind is None or len(sentence) < 6:
+        if kind is None or len(sentence) < 6 or (kind is ActionKind.approval and is_background_approval(sentence)):
             continue
         start = body.index(sentence, start)
         end = start + len(sentence)

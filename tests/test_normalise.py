@@ -946,3 +946,25 @@ def test_a_profit_warning_is_no_regulatory_warning_and_working_days_are_no_figur
     assert regulatory_act("锦州银行昨天发布盈利警告，预期2018年将净亏损40亿-50亿元") is None
     assert regulatory_act("证监局对其给予警告并处以罚款") is not None
     assert [c.raw for c in find_figures("应当于通报发布之日起15个工作日内完成整改")] == []
+
+
+@pytest.mark.parametrize("name", ["宁波", "苏州市", "上海", "浙江省"])
+def test_a_place_alone_is_no_institution(name: str) -> None:
+    assert is_generic_name(name)
+
+
+def test_an_approval_given_as_background_is_no_act() -> None:
+    text = "招联消费金融有限公司是经中国银监会批准设立的持牌消费金融机构。"
+    firm = InstitutionDraft(name="招联消费金融有限公司", type=InstitutionType.consumer_finance_company)
+    regulator = InstitutionDraft(name="中国银监会", type=InstitutionType.regulator)
+    draft = ActionDraft(
+        regulator="中国银监会", target="招联消费金融有限公司", action=ActionKind.approval, quote="批准设立"
+    )
+    assert _actions_of(text, [firm, regulator], [draft]) == []
+
+
+def test_a_line_of_insurance_is_no_product() -> None:
+    from extractor.rules import is_not_a_product
+
+    assert is_not_a_product("车险", "车险车均保费下降20%")
+    assert not is_not_a_product("百万医疗险", "推出百万医疗险")

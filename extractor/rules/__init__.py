@@ -9,7 +9,7 @@ quotes and codes, examples, like counts). The model's labels fill in where they 
 silent. The word lists they read live in ``extractor.lexicon``.
 """
 
-from .actions import names_regulation, reasons_in, regulatory_act
+from .actions import is_background_approval, names_regulation, reasons_in, regulatory_act
 from .institutions import (
     checked_type,
     country_from_name,
@@ -72,6 +72,7 @@ __all__ = [
     "institution_mentions",
     "institution_type_from_name",
     "is_a_sector",
+    "is_background_approval",
     "is_aspiration",
     "is_generic_name",
     "type_from_context",

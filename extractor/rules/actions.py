@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from ..lexicon import ACT_WORDING, REGULATORY_WORDS
+from ..lexicon import ACT_WORDING, BACKGROUND_APPROVALS, REGULATORY_WORDS
 from ..models import ActionKind
 
 _REASON = re.compile(r"(?:直指|涉及|涉嫌|违反|因)([^，,。；;\s]{2,40})")
@@ -26,6 +26,12 @@ def names_regulation(clause: str) -> bool:
 
 _CHINESE_WORDING = tuple(row for row in ACT_WORDING if not row[1][0].isascii())
 _LATIN = re.compile("[A-Za-z]")
+
+
+def is_background_approval(sentence: str) -> bool:
+    """Whether a sentence's approval is how an institution came to be (经中国银监会批准设立的
+    消费金融公司), not an act the article reports."""
+    return any(word in sentence for word in BACKGROUND_APPROVALS) and "经" in sentence
 
 
 def regulatory_act(sentence: str) -> ActionKind | None:

@@ -11,6 +11,7 @@ from ..chars import CJK_RANGE, is_cjk
 from ..lexicon import (
     ASPIRATION_VERBS,
     CATEGORY_NOUNS,
+    CHINESE_PLACE_NAMES,
     COMPANY_NAME_ENDINGS,
     ENGLISH_LENDER_WORDS,
     ENGLISH_NAME_SUFFIXES,
@@ -139,6 +140,8 @@ def is_generic_name(name: str) -> bool:
     name = name.strip()
     if not name or name in GENERIC_INSTITUTIONS or name.endswith(NOT_INSTITUTION_ENDINGS):
         return True
+    if name in CHINESE_PLACE_NAMES or (name[-1:] in "省市" and name[:-1] in CHINESE_PLACE_NAMES):
+        return True  # a place (宁波, 苏州市) is no institution
     if "某" in name and is_cjk(name[0]):
         return True  # anonymised (北京某律所, 某国有大行): no one a reader could look up
     if "等" in name[1:] and is_cjk(name[0]):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..lexicon import COMPANY_WORDS, GENERIC_PRODUCTS, PRODUCT_LIST_OPENERS, PRODUCT_TYPE_WORDS
+from ..lexicon import COMPANY_WORDS, GENERIC_PRODUCTS, INSURANCE_LINES, PRODUCT_LIST_OPENERS, PRODUCT_TYPE_WORDS
 from ..models import ProductType
 
 
@@ -14,6 +14,8 @@ def is_not_a_product(name: str, text: str) -> bool:
     platform (居然小贷, P2P平台好车贷)."""
     if name in GENERIC_PRODUCTS or any(word in name for word in ("平台",)) or name.endswith(COMPANY_WORDS):
         return True
+    if name in INSURANCE_LINES:
+        return True  # 车险, 农险: a line of insurance, not a product
     quoted = any(f"{open_}{name}{close}" in text for open_, close in (("“", "”"), ('"', '"'), ("「", "」")))
     return name.endswith(GENERIC_PRODUCTS) and not quoted
 
