@@ -1160,7 +1160,7 @@ CHINESE_PLACE_NAMES = frozenset(
 )
 # An approval a sentence gives as background (经中国银监会批准设立的): how an institution
 # came to be, not an act the article reports.
-BACKGROUND_APPROVALS = ("批准设立", "批准成立", "批准开业", "批准筹建")
+BACKGROUND_APPROVALS = ("设立", "成立", "开业", "筹建", "组建")
 # The big banks' short names, which Chinese news uses on their own (工行辽宁分行, 农行): each
 # is the bank's alias where the article names the bank in full too.
 SHORT_BANK_NAMES = {

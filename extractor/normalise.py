@@ -135,6 +135,14 @@ def normalise(article: Article, drafts: ArticleDrafts) -> NormalisedFacts:
     return NormalisedFacts(institutions, metrics, actions, products, text.warnings)
 
 
+def _refers_back(words: str) -> bool:
+    """Whether words refer back to the article's subject: 该行, 本公司 anywhere, or 公司,
+    集团, 平台 opening a clause (not inside 网络借贷中介公司)."""
+    if any(word in words for word in SELF_WORDS if word.startswith(("该", "本"))):
+        return True
+    return any(clause.strip().startswith(SELF_OPENINGS) for clause in re.split(r"[，,；;：:。！？]", words))
+
+
 def subjects_not_listed(text: ArticleText, metrics: list[FinancialMetric], entities: EntityIndex) -> list[Institution]:
     """The institutions that metrics are about and the entity pass left out (the model
     named 度小满 as a figure's subject, in its sentence): every subject is an entity."""
@@ -372,7 +380,10 @@ class EntityIndex:
            国内…小贷公司共有12家, 在印度的坏账率): an industry figure is no one's;
         5. the subject of the sentence before, in the same paragraph (报告显示，百信银行上半年
            总资产…；其中营业净收入13.18亿元): Chinese leaves a carried subject unwritten;
-        6. the model's choice when it is a known entity; else the article's main one."""
+        6. a guess that stands on the paragraph up to the figure: the model's choice where
+           the paragraph names it, the one entity it names, the article's subject or main
+           entity where it names that, the article's subject where it refers back (公司…);
+           else no one (an advertisement line, a digest item about an unlisted company)."""
         near = nearest_name(text, position, self.subject_spellings())
         if near is not None:
             name = self.names.get(_key(near), near)
@@ -394,19 +405,27 @@ class EntityIndex:
             carried = self.carried_subject(text, lo)
             if carried is not None:
                 return carried
-        if not self._paragraph_names_one(text, position):
-            return None  # a line that names no one (an ad: 95%的股票都在涨): no one's figure
+        # the rest is a guess: it stands only on what the paragraph up to the figure names
+        # (an ad line, 95%的股票都在涨, names no one; a digest's item names its own subject)
+        paragraph = self._paragraph_before(text, position)
+        in_paragraph = {self.names.get(_key(s), s) for s in self.subject_spellings() if s and s in paragraph}
         subject = self.canonical(proposed)
-        if subject and _key(subject) in self.names and self.names[_key(subject)] not in self.media:
+        if subject and _key(subject) in self.names and self.names[_key(subject)] in in_paragraph:
             return self.names[_key(subject)]
-        return self.title_subject or self.main_entity(text)
+        if len(in_paragraph) == 1:
+            return in_paragraph.pop()
+        if in_paragraph:  # the article's subject or main entity, where this paragraph names it
+            main = self.title_subject if self.title_subject in in_paragraph else self.main_entity(text)
+            return main if main in in_paragraph else None
+        if _refers_back(paragraph):
+            return self.title_subject or self.main_entity(text)
+        return None
 
-    def _paragraph_names_one(self, text: str, position: int) -> bool:
-        """Whether the paragraph up to ``position`` names an entity or refers back to one
-        (公司, 该行): where a guess at a figure's subject has something to stand on."""
+    @staticmethod
+    def _paragraph_before(text: str, position: int) -> str:
+        """The paragraph holding ``position``, up to it."""
         found = [at + len(brk) for brk in PARAGRAPH_BREAKS if (at := text.rfind(brk, 0, position)) >= 0]
-        words = text[max(found, default=0) : position]
-        return any(s and s in words for s in self.subject_spellings()) or any(w in words for w in SELF_WORDS)
+        return text[max(found, default=0) : position]
 
     def _named_proposal(self, proposed: str | None, before: str) -> str | None:
         """The model's subject when the words before the figure spell it and it names one
@@ -426,10 +445,7 @@ class EntityIndex:
         of the sentences before (a digest's items each have their own)."""
         if any(word in before for word in PRODUCT_SELF_WORDS) and self.products:
             return self.main_product(text)
-        clauses = re.split(r"[，,；;：:]", before)
-        if any(word in before for word in SELF_WORDS if word.startswith(("该", "本"))) or any(
-            clause.strip().startswith(SELF_OPENINGS) for clause in clauses
-        ):
+        if _refers_back(before):
             return self.title_subject or self.carried_subject(text, sentence_lo) or self.main_entity(text)
         return None
 

@@ -43,3 +43,14 @@ def test_numbers_run_over_the_kept_figures_only() -> None:
     assert list(numbered) == [1, 2]
     assert [c.raw for c in numbered.values()] == ["5亿元", "20亿元"]
     assert all(text[c.start : c.end] == c.raw for c in numbered.values())
+
+
+@pytest.mark.parametrize(
+    ("text", "raws"),
+    [
+        ("95%的股票都在涨！百亿资金抢筹，牛市来了你还在等什么？【点击立即开户\n江苏证监局罚款70万元。", ["70万元"]),
+        ("官方客服电话：400-178-5558，平台累计交易额4.42亿元", ["4.42亿元"]),
+    ],
+)
+def test_an_advertisement_line_and_a_phone_number_hold_no_figure(text: str, raws: list[str]) -> None:
+    assert [c.raw for c in numbered_figures(text).values()] == raws

@@ -968,3 +968,10 @@ def test_a_line_of_insurance_is_no_product() -> None:
 
     assert is_not_a_product("车险", "车险车均保费下降20%")
     assert not is_not_a_product("百万医疗险", "推出百万医疗险")
+
+
+def test_in_a_digest_each_items_figures_stay_with_the_item_it_names() -> None:
+    text = "网利宝逾期，CEO宣布兜底。\n新浪易融服务用户超过840万人。\n数量上，9天前被点名的App有33家。"
+    firms = [_institution("网利宝", ""), _institution("新浪易融", "")]
+    subjects = _subjects(text, firms, "网利宝")
+    assert subjects == {"超过840万人": "新浪易融", "33家": None}

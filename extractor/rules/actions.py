@@ -31,7 +31,9 @@ _LATIN = re.compile("[A-Za-z]")
 def is_background_approval(sentence: str) -> bool:
     """Whether a sentence's approval is how an institution came to be (经中国银监会批准设立的
     消费金融公司), not an act the article reports."""
-    return any(word in sentence for word in BACKGROUND_APPROVALS) and "经" in sentence
+    if "经" not in sentence or "批准" not in sentence:
+        return False
+    return any(word in sentence for word in BACKGROUND_APPROVALS)
 
 
 def regulatory_act(sentence: str) -> ActionKind | None:

@@ -150,6 +150,9 @@ def is_generic_name(name: str) -> bool:
     if head is None:
         return False
     rest = name[: -len(head)]
+    place = next((p for p in sorted(CHINESE_PLACE_NAMES, key=len, reverse=True) if rest.startswith(p)), "")
+    if place and rest != place:
+        rest = rest[len(place) :]  # 大连P2P平台: a place and a kind of platform, no name
     while rest:
         qualifier = next((q for q in _QUALIFIERS if rest.startswith(q)), None)
         if qualifier is None:

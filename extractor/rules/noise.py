@@ -1,7 +1,8 @@
 """Figures that are no financial fact about anyone, by what stands around them.
 
-News sites put a stock quote after a listed company's name (``民生银行(5.600,0.01,0.18%)``),
-write stock codes (``601128.SH``, ``(9988.HK)``), illustrate with made-up amounts (``比如借
+News sites put advertisements between paragraphs (…【点击立即开户】), a stock quote after a
+listed company's name (``民生银行(5.600,0.01,0.18%)``) and phone numbers in articles, write
+stock codes (``601128.SH``, ``(9988.HK)``), illustrate with made-up amounts (``比如借
 1000块钱``) and count likes and reads. A figure found here is not shown to the model as a
 numbered figure and no rule reads a metric from it, so it can never become a fact.
 """
@@ -18,9 +19,12 @@ from ..numbers import Candidate, find_figures
 _QUOTE = re.compile(r"[(（]\s*-?\d+(?:\.\d+)?\s*[,，]\s*[-+]?\d+(?:\.\d+)?\s*[,，]\s*[-+]?\d+(?:\.\d+)?%\s*[)）]")
 # Exchange codes: 601128.SH, 000785.SZ, 0933.HK, 9988.HK, 430047.BJ, AAPL.O is not ours.
 _CODE = re.compile(r"(?<![\d.])\d{4,6}\s*\.\s*(?:SH|SZ|HK|BJ|SS)\b", re.IGNORECASE)
-_CODE_WORDS = ("股票代码", "证券代码", "代码：", "代码:")
+_CODE_WORDS = ("股票代码", "证券代码", "代码：", "代码:", "电话", "热线", "QQ", "传真")  # and phone numbers
 # A clause that sets up an example: its figures are made up.
 _EXAMPLE_WORDS = ("比如", "例如", "譬如", "假如", "假设", "举个例子", "举例来说", "打个比方", "如果你", "若你")
+# A site's advertisement inside an article (95%的股票都在涨！…【点击立即开户】): its whole
+# line is noise.
+_AD_WORDS = ("点击", "扫码", "立即开户", "你还在等什么", "长按识别", "免费领取", "戳这里")
 # Counts of attention, not of business.
 _ATTENTION_WORDS = ("点赞", "转发", "评论", "阅读量", "阅读数", "播放量", "粉丝", "浏览量", "在看", "观看", "收看")
 # Chinese numerals that make no number: idioms (千千万万), names (记者张千千), the same
@@ -81,6 +85,10 @@ def is_noise(text: str, candidate: Candidate, spans: Iterable[tuple[int, int]] =
     """Whether a figure found in ``text`` is a quote, a code, an example, a like count, a
     numeral idiom or a count of people by their posts."""
     if any(start <= candidate.start and candidate.end <= end for start, end in spans):
+        return True
+    line_end = text.find("\n", candidate.end)
+    line = text[text.rfind("\n", 0, candidate.start) + 1 : line_end if line_end >= 0 else len(text)]
+    if any(word in line for word in _AD_WORDS):
         return True
     if _NUMERAL_IDIOM.match(candidate.raw):
         return True

@@ -39,7 +39,9 @@ def speaks_of_a_group(words: str) -> bool:
 def is_group_name(name: str) -> bool:
     """A subject that names a kind of institution or a group (上市银行, 中国网贷公司, 行业)."""
     return name not in SELF_WORDS and (
-        is_generic_name(name) or fold(name) in GENERIC_INSTITUTIONS or name in GROUP_WORDS
+        is_generic_name(name)
+        or fold(name) in GENERIC_INSTITUTIONS
+        or name.endswith(tuple(w for w in GROUP_WORDS if len(w) >= 2))  # 中国银行业, 上市银行
     )
 
 
