@@ -21,6 +21,7 @@ dropped and named in ``warnings``; so is an action that names no party.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -314,6 +315,7 @@ class EntityIndex:
     authorities: tuple[str, ...] = ()  # regulators, and the police, prosecutors and courts that act too
     media: frozenset[str] = frozenset()  # outlets that report: never what a figure is about
     products: tuple[str, ...] = ()  # the products' names
+    _places_of: tuple[str, dict[str, list[int]]] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def of_institutions(cls, institutions: Iterable[Institution], title: str | None) -> EntityIndex:
@@ -407,8 +409,9 @@ class EntityIndex:
                 return carried
         # the rest is a guess: it stands only on what the paragraph up to the figure names
         # (an ad line, 95%的股票都在涨, names no one; a digest's item names its own subject)
-        paragraph = self._paragraph_before(text, position)
-        in_paragraph = {self.names.get(_key(s), s) for s in self.subject_spellings() if s and s in paragraph}
+        paragraph_lo = self._paragraph_start(text, position)
+        paragraph = text[paragraph_lo:position]
+        in_paragraph = self.named_between(text, paragraph_lo, position)
         subject = self.canonical(proposed)
         if subject and _key(subject) in self.names and self.names[_key(subject)] in in_paragraph:
             return self.names[_key(subject)]
@@ -422,10 +425,30 @@ class EntityIndex:
         return None
 
     @staticmethod
-    def _paragraph_before(text: str, position: int) -> str:
-        """The paragraph holding ``position``, up to it."""
+    def _paragraph_start(text: str, position: int) -> int:
+        """Where the paragraph holding ``position`` starts."""
         found = [at + len(brk) for brk in PARAGRAPH_BREAKS if (at := text.rfind(brk, 0, position)) >= 0]
-        return text[max(found, default=0) : position]
+        return max(found, default=0)
+
+    def named_between(self, text: str, lo: int, hi: int) -> set[str]:
+        """The entities (not the media) that ``text[lo:hi]`` names, from each spelling's
+        places in the text, found once per text."""
+        if self._places_of is None or self._places_of[0] is not text:
+            places: dict[str, list[int]] = {}
+            for spelling in self.subject_spellings():
+                if spelling and spelling not in places:
+                    at, found = text.find(spelling), []
+                    while at >= 0:
+                        found.append(at)
+                        at = text.find(spelling, at + 1)
+                    places[spelling] = found
+            self._places_of = (text, places)
+        named = set()
+        for spelling, found in self._places_of[1].items():
+            at = bisect_left(found, lo)
+            if at < len(found) and found[at] + len(spelling) <= hi:
+                named.add(self.names.get(_key(spelling), spelling))
+        return named
 
     def _named_proposal(self, proposed: str | None, before: str) -> str | None:
         """The model's subject when the words before the figure spell it and it names one

@@ -132,6 +132,8 @@ def without_category(name: str) -> tuple[str, InstitutionType | None]:
 
 
 _QUALIFIERS = sorted(GENERIC_QUALIFIERS, key=len, reverse=True)
+_HEADS = sorted(GENERIC_HEADS, key=len, reverse=True)
+_PLACES_LONGEST_FIRST = sorted(CHINESE_PLACE_NAMES, key=len, reverse=True)
 
 
 def is_generic_name(name: str) -> bool:
@@ -146,11 +148,11 @@ def is_generic_name(name: str) -> bool:
         return True  # anonymised (北京某律所, 某国有大行): no one a reader could look up
     if "等" in name[1:] and is_cjk(name[0]):
         return True  # a list (应用商店等分发平台), not a name
-    head = next((h for h in sorted(GENERIC_HEADS, key=len, reverse=True) if name.endswith(h)), None)
+    head = next((h for h in _HEADS if name.endswith(h)), None)
     if head is None:
         return False
     rest = name[: -len(head)]
-    place = next((p for p in sorted(CHINESE_PLACE_NAMES, key=len, reverse=True) if rest.startswith(p)), "")
+    place = next((p for p in _PLACES_LONGEST_FIRST if rest.startswith(p)), "") if rest else ""
     if place and rest != place:
         rest = rest[len(place) :]  # 大连P2P平台: a place and a kind of platform, no name
     while rest:

@@ -325,19 +325,20 @@ def clause_names_its_own(text: str, position: int, names: Iterable[str]) -> bool
 def across_a_clause(text: str, word: str, start: int, end: int) -> bool:
     """Whether the metric word a figure was read with stands in an earlier clause of its
     sentence, not in the words right after the figure (超1300万元巨额罚单)."""
-    after = re.split(r"[，,；;。]", text[end : end + 12], maxsplit=1)[0]
-    if word in after:
+    at = text.rfind(word, max(0, start - 200), start)
+    if at < 0 or not any(mark in text[at + len(word) : start] for mark in "，,；;"):
         return False
-    at = text.rfind(word, sentence_start(text, start), start)
-    return at >= 0 and any(mark in text[at + len(word) : start] for mark in "，,；;")
+    after = re.split(r"[，,；;。]", text[end : end + 12], maxsplit=1)[0]
+    return word not in after and at >= sentence_start(text, start)
 
 
 def is_a_rules_bound(text: str, start: int, raw: str) -> bool:
     """Whether the figure ``raw`` at ``start`` is a bound a rule sets (按监管要求的小贷公司出资
     比例不低于30%), no one's result."""
+    if not (raw.startswith(BOUND_WORDS) or text[max(0, start - 3) : start].endswith(BOUND_WORDS)):
+        return False
     lo = sentence_start(text, start)
-    bound = raw.startswith(BOUND_WORDS) or text[max(lo, start - 3) : start].endswith(BOUND_WORDS)
-    return bound and any(word in text[lo:start] for word in REQUIREMENT_WORDS)
+    return any(word in text[lo:start] for word in REQUIREMENT_WORDS)
 
 
 def name_stands_here(text: str, start: int, end: int, name: str) -> bool:
@@ -350,7 +351,8 @@ def name_stands_here(text: str, start: int, end: int, name: str) -> bool:
 def without_names(name: str, spellings: Iterable[str]) -> str:
     """A metric's name without the entity it opens with, whole or cut by the name window
     (郑州银行净利差, 州银行成本收入比 → 净利差, 成本收入比): the subject is said apart."""
-    for spelling in sorted((s for s in spellings if s), key=len, reverse=True):
+    head = name[:3]
+    for spelling in sorted((s for s in spellings if s and (head in s or s in head)), key=len, reverse=True):
         for size in range(len(spelling), min(len(spelling), 3) - 1, -1):  # a cut part keeps 3 characters
             if name.startswith(spelling[-size:]) and len(name) - size >= 2:
                 return name[size:]

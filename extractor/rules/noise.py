@@ -75,20 +75,24 @@ def find_interrupted(text: str, name: str) -> tuple[int, int] | None:
 
 
 def noise_spans(text: str) -> list[tuple[int, int]]:
-    """Spans of the text that hold no financial figure: stock quotes and codes."""
+    """Spans of the text that hold no financial figure: stock quotes, codes and
+    advertisement lines."""
     spans = [(m.start(), m.end()) for m in _QUOTE.finditer(text)]
     spans += [(m.start(), m.end()) for m in _CODE.finditer(text)]
+    if any(word in text for word in _AD_WORDS):
+        at = 0
+        for line in text.split("\n"):
+            if any(word in line for word in _AD_WORDS):
+                spans.append((at, at + len(line)))
+            at += len(line) + 1
     return spans
 
 
 def is_noise(text: str, candidate: Candidate, spans: Iterable[tuple[int, int]] = ()) -> bool:
-    """Whether a figure found in ``text`` is a quote, a code, an example, a like count, a
-    numeral idiom or a count of people by their posts."""
+    """Whether a figure found in ``text`` is a quote, a code, an advertisement's, an
+    example, a like count, a numeral idiom or a count of people by their posts (``spans``:
+    ``noise_spans(text)``)."""
     if any(start <= candidate.start and candidate.end <= end for start, end in spans):
-        return True
-    line_end = text.find("\n", candidate.end)
-    line = text[text.rfind("\n", 0, candidate.start) + 1 : line_end if line_end >= 0 else len(text)]
-    if any(word in line for word in _AD_WORDS):
         return True
     if _NUMERAL_IDIOM.match(candidate.raw):
         return True
@@ -99,7 +103,8 @@ def is_noise(text: str, candidate: Candidate, spans: Iterable[tuple[int, int]] =
     before = _before(text, candidate.start, _CLAUSE_END, 30)
     if any(word in before for word in _CODE_WORDS):
         return True
-    if any(word in _before(text, candidate.start, _SENTENCE_END, 60) for word in _EXAMPLE_WORDS):
+    sentence = _before(text, candidate.start, _SENTENCE_END, 60)
+    if any(word in sentence for word in _EXAMPLE_WORDS):
         return True  # an example holds for its whole sentence
     near = before[-6:] + text[candidate.end : candidate.end + 4]
     return any(word in near for word in _ATTENTION_WORDS)
