@@ -59,7 +59,15 @@ from .models import (
     RegulatoryAction,
 )
 from .numbers import Candidate, find_figures, parse_figure, yen_currency
-from .periods import Period, first_period, parse_date, parse_period, period_after, period_carried
+from .periods import (
+    Period,
+    first_period,
+    parse_date,
+    parse_period,
+    period_after,
+    period_carried,
+    year_in_series,
+)
 from .prompting import strip_marks
 from .rules import (
     OPENING_MARKS,
@@ -995,7 +1003,7 @@ def _metric(
     # the model's reading of it; English writes it after the figure too (RMB 1.2 billion in
     # 2023), and that one is the figure's own, read against the sentence's (the same period
     # of 2022)
-    period_text = period_carried(body, candidate.start)
+    period_text = year_in_series(body, candidate.start) or period_carried(body, candidate.start)
     anchor = None
     after = period_after(body, candidate.end)
     if after is not None:

@@ -654,3 +654,24 @@ def period_after(text: str, end: int) -> str | None:
     if not preposition and not _BOUND_WITHOUT_PREPOSITION.match(match.group()):
         return None
     return match.group()
+
+
+# 2017年~2019年，净利润分别为13.46亿元、11.38亿元、5.73亿元: one year per figure, in order
+_YEAR_SPAN = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:~|～|至|到|-|—|－)\s*((?:19|20)\d{2})\s*年")
+_IN_TURN = re.compile(r"分别为|分别是|分别达到?|依次为")
+
+
+def year_in_series(text: str, position: int, window: int = 120) -> str | None:
+    """The year a figure at ``position`` stands for in a list of figures over a span of
+    years (2017年~2019年…分别为A、B、C: B is 2018年); None when it is in no such list."""
+    lo = max(0, position - window)
+    in_turn = list(_IN_TURN.finditer(text, lo, position))
+    if not in_turn:
+        return None
+    at = in_turn[-1].end()
+    spans = list(_YEAR_SPAN.finditer(text, lo, in_turn[-1].start()))
+    if not spans or any(mark in text[at:position] for mark in "。；;"):
+        return None
+    first, last = int(spans[-1][1]), int(spans[-1][2])
+    year = first + text[at:position].count("、")
+    return f"{year}年" if first < last and year <= last else None

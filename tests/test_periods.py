@@ -174,3 +174,15 @@ def test_a_full_date_before_a_figure_is_its_period() -> None:
 
     text = "中国人民银行于2019年6月27日开展了央行票据互换操作，操作量25亿元"
     assert parse_period(period_carried(text, text.index("25亿"))) == ("2019-06-27", "2019-06-27")
+
+
+def test_figures_listed_over_a_span_of_years_take_one_year_each() -> None:
+    from extractor.periods import year_in_series
+
+    text = "2017年~2019年，净利润分别为13.46亿元、11.38亿元、5.73亿元。2020年首季亏损6.47亿元。"
+    assert [year_in_series(text, text.index(f)) for f in ("13.46", "11.38", "5.73", "6.47")] == [
+        "2017年",
+        "2018年",
+        "2019年",
+        None,
+    ]
