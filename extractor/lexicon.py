@@ -1161,6 +1161,28 @@ CHINESE_PLACE_NAMES = frozenset(
 # An approval a sentence gives as background (经中国银监会批准设立的): how an institution
 # came to be, not an act the article reports.
 BACKGROUND_APPROVALS = ("设立", "成立", "开业", "筹建", "组建")
+# Authorities Chinese news names by a short name standing alone (工信部对陌陌公司进行问询约谈).
+AUTHORITY_SHORT_NAMES = {
+    "工信部": "government_agency",
+    "财政部": "government_agency",
+    "公安部": "government_agency",
+    "商务部": "government_agency",
+    "发改委": "government_agency",
+    "国务院": "government_agency",
+    "央行": "central_bank",
+    "人民银行": "central_bank",
+    "证监会": "regulator",
+    "银保监会": "regulator",
+    "银监会": "regulator",
+    "保监会": "regulator",
+    "金融监管总局": "regulator",
+    "市场监管总局": "regulator",
+    "网信办": "regulator",
+    "外汇局": "regulator",
+}
+# Words after an authority's name that introduce the statistics it reports for a sector
+# (银保监会最新统计数据显示，…): those figures are the sector's.
+REPORTING_WORDS = ("数据显示", "统计显示", "数据表明", "统计数据", "报告显示", "监测显示")
 # The big banks' short names, which Chinese news uses on their own (工行辽宁分行, 农行): each
 # is the bank's alias where the article names the bank in full too.
 SHORT_BANK_NAMES = {
@@ -1253,6 +1275,8 @@ NOT_INSTITUTION_ENDINGS = (
     "创始人",
     "实控人",
     "负责人",
+    "女士",
+    "先生",
     "某",
     # aims, fields and plans (河南省制造业转型升级方向), a company's parts (金融科技及企业服务板块)
     "板块",

@@ -30,6 +30,7 @@ from .chars import count_cjk, fold
 from .drafts import ActionDraft, ArticleDrafts, InstitutionDraft, MetricLabel, ProductDraft
 from .grounding import Grounder
 from .lexicon import (
+    AUTHORITY_SHORT_NAMES,
     CHANGE_WORDS,
     GENERIC_INSTITUTIONS,
     HOLDING_WORDS,
@@ -40,6 +41,7 @@ from .lexicon import (
     PRODUCT_SELF_WORDS,
     RATIO_METRICS,
     REGULATOR_WORDS,
+    REPORTING_WORDS,
     SELF_WORDS,
     SELF_WORDS_ENGLISH,
     SHORT_BANK_NAMES,
@@ -398,7 +400,9 @@ class EntityIndex:
         if near is not None:
             name = self.names.get(_key(near), near)
             between = text[text.rfind(near, 0, position) + len(near) : position]
-            if name in self.authorities and speaks_of_a_group(between):
+            if name in self.authorities and (
+                speaks_of_a_group(between) or any(word in between for word in REPORTING_WORDS)
+            ):
                 return None  # 银保监会数据显示，商业银行不良贷款率为1.96%: the sector's, reported
             return name
         lo = sentence_start(text, position)
@@ -645,6 +649,11 @@ def ground_institutions(text: ArticleText, drafts: Iterable[InstitutionDraft]) -
             if name in SHORT_BANK_NAMES
             else None
         )
+        if full is None and name in AUTHORITY_SHORT_NAMES:  # 央行 beside 中国人民银行, 证监会 beside 中国证监会
+            kind = institution_type_from_name(name)
+            full = next((i for i in merged.values() if name in i.name and i.name != name), None) or next(
+                (i for i in merged.values() if kind is InstitutionType.central_bank and i.type is kind), None
+            )
         if full is not None:  # 农行 beside 中国农业银行: one bank
             if name not in full.aliases:
                 full.aliases.append(name)

@@ -402,7 +402,8 @@ def test_a_news_outlet_is_never_what_a_figure_is_about() -> None:
     outlet = InstitutionDraft(name="北京商报", type=InstitutionType.media)
     text = "北京商报记者获悉,中国人民银行数据显示,6月末贷款余额146万亿元。"
     subjects = {s for s, _, _ in _metrics_of(text, [outlet, _institution("中国人民银行", "")])}
-    assert subjects == {"中国人民银行"}
+    assert "北京商报" not in subjects
+    assert subjects == set()  # and the loans the central bank's data count are the economy's, not its own
 
 
 @pytest.mark.parametrize(
@@ -975,3 +976,40 @@ def test_in_a_digest_each_items_figures_stay_with_the_item_it_names() -> None:
     firms = [_institution("网利宝", ""), _institution("新浪易融", "")]
     subjects = _subjects(text, firms, "网利宝")
     assert subjects == {"超过840万人": "新浪易融", "33家": None}
+
+
+def test_an_authority_by_its_short_name_acts_or_is_the_full_names_alias() -> None:
+    text = "9月3日，工信部对北京陌陌科技有限公司进行问询约谈。印度央行出台新政。"
+    n = ArticleText(as_article(Article(text=text)))
+    firm = InstitutionDraft(name="北京陌陌科技有限公司", type=InstitutionType.tech_company)
+    found = {i.name: i.type for i in ground_institutions(n, [firm])}
+    assert found.get("工信部") is InstitutionType.government_agency
+    assert "央行" not in found  # 印度央行 is India's central bank, not a short name standing alone
+    text = "中国人民银行发布报告。央行表示将保持流动性合理充裕。"
+    n = ArticleText(as_article(Article(text=text)))
+    (bank,) = ground_institutions(n, [InstitutionDraft(name="中国人民银行", type=InstitutionType.central_bank)])
+    assert "央行" in bank.aliases
+
+
+@pytest.mark.parametrize(
+    ("name", "proposed", "kind"),
+    [
+        ("杭州鼎家", InstitutionType.regulator, InstitutionType.other),  # no regulator's word in the name
+        ("中国银行保险信息技术管理有限公司", InstitutionType.other, InstitutionType.other),  # no bank
+        ("交通银行股份有限公司", InstitutionType.other, InstitutionType.bank),
+    ],
+)
+def test_types_a_chinese_name_must_bear_out(name: str, proposed: InstitutionType, kind: InstitutionType) -> None:
+    article = as_article(Article(text=f"{name}发布公告。"))
+    found = {i.name: i for i in ground_institutions(ArticleText(article), [InstitutionDraft(name=name, type=proposed)])}
+    assert found[name].type is kind
+
+
+def test_a_person_by_title_and_surname_is_no_institution() -> None:
+    assert is_generic_name("猎头李女士")
+
+
+def test_statistics_a_regulator_reports_are_the_sectors() -> None:
+    regulator = InstitutionDraft(name="银保监会", type=InstitutionType.regulator)
+    text = "银保监会最新统计数据显示，车险综改以来89%的消费者保费下降。"
+    assert _subjects(text, [regulator], "银保监会") == {"89%": None}

@@ -10,6 +10,7 @@ from functools import lru_cache
 from ..chars import CJK_RANGE, is_cjk
 from ..lexicon import (
     ASPIRATION_VERBS,
+    AUTHORITY_SHORT_NAMES,
     CATEGORY_NOUNS,
     CHINESE_PLACE_NAMES,
     COMPANY_NAME_ENDINGS,
@@ -67,17 +68,32 @@ def institution_type_from_name(name: str) -> InstitutionType | None:
         return InstitutionType.internet_bank
     if name in SHORT_BANK_NAMES:
         return InstitutionType.bank
+    if name in AUTHORITY_SHORT_NAMES:
+        return InstitutionType(AUTHORITY_SHORT_NAMES[name])
     latin = _ANY_LATIN.search(name) is not None
     company = name.endswith(_COMPANY_ENDINGS)
     if len(name) >= 3 and name.endswith("网") and not name.endswith("互联网") and all(map(is_cjk, name)):
         return InstitutionType.media  # a news site: 新浪网, 和讯网, 中国经济网
     for endings, words, kind in _TYPE_WORDS:
         inside = kind in (InstitutionType.central_bank, InstitutionType.regulator, InstitutionType.government_agency)
-        if any(name.endswith(e) or ((inside or company) and e in name) for e in endings):
+        if any(name.endswith(e) or ((inside or company) and _inside(name, e, inside)) for e in endings):
             return kind
         if latin and any(e in name and _has_word(name, e) for e in words):
             return kind
     return None
+
+
+def _inside(name: str, word: str, anywhere: bool) -> bool:
+    """Whether a company's name states a type by ``word`` inside it: anywhere for the
+    authorities' words, else right before the company ending (…银行股份有限公司, not
+    中国银行保险信息技术管理有限公司)."""
+    at = name.find(word)
+    if at < 0:
+        return False
+    return anywhere or name[at + len(word) :].lstrip("（()）").startswith(_COMPANY_TAILS)
+
+
+_COMPANY_TAILS = ("股份有限公司", "有限责任公司", "有限公司", "股份公司", "公司", "集团")
 
 
 def checked_type(name: str, proposed: InstitutionType) -> InstitutionType:
@@ -90,12 +106,16 @@ def checked_type(name: str, proposed: InstitutionType) -> InstitutionType:
         return InstitutionType.other
     if proposed is InstitutionType.collection_agency and any(w in name for w in _INVESTING_WORDS):
         return InstitutionType.other  # investment firms and asset managers collect no debts
+    if proposed is InstitutionType.regulator and not any(w in name for w in _AUTHORITY_WORDS):
+        return InstitutionType.other  # 杭州鼎家 is no regulator
     words = _TYPES_NAMED.get(proposed)
     if words is None:
         return proposed
     return proposed if any(w in name for w in words) else InstitutionType.other
 
 
+# a word every Chinese regulator's name has (…监管局, …委员会, 证监会, 网信办, …部)
+_AUTHORITY_WORDS = ("监", "管理", "委员会", "总局", "局", "部", "委", "办", "会", "银行", "厅", "署", "院")
 _INVESTING_WORDS = ("投资", "资产管理", "资管", "资本", "基金", "财富")
 _AUTHORITIES = (
     InstitutionType.regulator,
@@ -276,6 +296,12 @@ def institution_mentions(text: str) -> list[tuple[str, int, int]]:
         if is_generic_name(name) or is_phrase_not_name(name, suffix):
             continue
         found[name] = (name, start, match.end(1))
+    for short in AUTHORITY_SHORT_NAMES:  # standing alone: not 印度央行, not 中国证监会
+        at = text.find(short)
+        while at >= 0 and at and is_cjk(text[at - 1]) and text[at - 1] not in _NAME_JOINS:
+            at = text.find(short, at + 1)
+        if at >= 0 and short not in found:
+            found[short] = (short, at, at + len(short))
     for short in SHORT_BANK_NAMES:
         at = text.find(short)
         while at >= 0 and not _stands_alone(text, at, at + len(short)):

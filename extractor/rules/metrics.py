@@ -319,7 +319,7 @@ def clause_names_its_own(text: str, position: int, names: Iterable[str]) -> bool
     own = _YEAR_WORD.sub("", text[lo + 1 : position]).split("旗下")[-1]  # 字节跳动旗下中融小贷的: the owner too
     for name in sorted((n for n in names if n), key=len, reverse=True):
         own = own.replace(name, "")
-    return count_cjk(_CLAUSE_FILLERS.sub("", own)) >= 3
+    return count_cjk(_CLAUSE_FILLERS.sub("", own)) >= 2
 
 
 def across_a_clause(text: str, word: str, start: int, end: int) -> bool:
