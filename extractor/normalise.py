@@ -650,9 +650,9 @@ def ground_institutions(text: ArticleText, drafts: Iterable[InstitutionDraft]) -
             else None
         )
         if full is None and name in AUTHORITY_SHORT_NAMES:  # 央行 beside 中国人民银行, 证监会 beside 中国证监会
-            kind = institution_type_from_name(name)
+            stated = institution_type_from_name(name)
             full = next((i for i in merged.values() if name in i.name and i.name != name), None) or next(
-                (i for i in merged.values() if kind is InstitutionType.central_bank and i.type is kind), None
+                (i for i in merged.values() if stated is InstitutionType.central_bank and i.type is stated), None
             )
         if full is not None:  # 农行 beside 中国农业银行: one bank
             if name not in full.aliases:
@@ -1086,6 +1086,9 @@ def ground_actions(text: ArticleText, drafts: Iterable[ActionDraft], entities: E
             target = None  # an act is on an institution, not on a product (GDR)
         if target in entities.regulators and (regulator is None or regulator in REGULATOR_WORDS):
             regulator, target = target, None  # 中国互联网金融协会发布风险提示: the one who acts
+        elif regulator is None and target is not None:  # 工信部对陌陌公司进行问询约谈: who acts, where it says
+            acting = entities.regulator_in(clause, authorities=True)
+            regulator = acting if acting and acting not in target and target not in acting else None
         date = parse_date(draft.date, published) if draft.date and text.mentions(draft.date) else None
         if (
             regulator is None

@@ -1013,3 +1013,10 @@ def test_statistics_a_regulator_reports_are_the_sectors() -> None:
     regulator = InstitutionDraft(name="银保监会", type=InstitutionType.regulator)
     text = "银保监会最新统计数据显示，车险综改以来89%的消费者保费下降。"
     assert _subjects(text, [regulator], "银保监会") == {"89%": None}
+
+
+def test_an_act_whose_regulator_the_model_left_out_takes_the_authority_its_sentence_names() -> None:
+    text = "9月3日，工信部对北京陌陌科技有限公司进行问询约谈。"
+    firm = InstitutionDraft(name="北京陌陌科技有限公司", type=InstitutionType.tech_company)
+    draft = ActionDraft(target="北京陌陌科技有限公司", action=ActionKind.warning, quote="进行问询约谈")
+    assert _actions_of(text, [firm], [draft])[0][:3] == ("工信部", "北京陌陌科技有限公司", "warning")
