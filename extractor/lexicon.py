@@ -724,6 +724,8 @@ INSTITUTION_TYPE_WORDS: tuple[tuple[tuple[str, ...], InstitutionType], ...] = (
     (("交易所", "协会", "商会", "联合会", "资产管理股份有限公司", "资产管理有限公司"), InstitutionType.other),
     # guarantors, holding companies and fund portfolios: no type of the contract's own
     (("融资担保", "投资控股", "社保基金", "养老保险基金", "组合"), InstitutionType.other),
+    # insurers: the contract has no type of their own
+    (("产险", "财险", "寿险", "人寿", "保险"), InstitutionType.other),
     (("金融信息服务", "网络借贷信息中介"), InstitutionType.fintech_platform),
     (("银联", "支付有限公司", "支付科技有限公司", "支付服务有限公司"), InstitutionType.payment_company),
     (("消费金融", "消金", "Consumer Finance"), InstitutionType.consumer_finance_company),

@@ -1020,3 +1020,18 @@ def test_an_act_whose_regulator_the_model_left_out_takes_the_authority_its_sente
     firm = InstitutionDraft(name="北京陌陌科技有限公司", type=InstitutionType.tech_company)
     draft = ActionDraft(target="北京陌陌科技有限公司", action=ActionKind.warning, quote="进行问询约谈")
     assert _actions_of(text, [firm], [draft])[0][:3] == ("工信部", "北京陌陌科技有限公司", "warning")
+
+
+@pytest.mark.parametrize(
+    ("name", "generic"),
+    [("北京工商大学保险研究中心主任王绪瑾", True), ("360旗下公司", True), ("博源(北京)律师事务所", False)],
+)
+def test_a_person_after_a_title_and_a_phrase_with_an_owner_are_no_institution(name: str, generic: bool) -> None:
+    assert is_generic_name(name) is generic
+
+
+@pytest.mark.parametrize("name", ["平安产险", "中国人寿", "众安在线财产保险股份有限公司"])
+def test_insurers_are_other(name: str) -> None:
+    from extractor.rules import institution_type_from_name
+
+    assert institution_type_from_name(name) is InstitutionType.other

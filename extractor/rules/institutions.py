@@ -152,6 +152,13 @@ def without_category(name: str) -> tuple[str, InstitutionType | None]:
 
 
 _QUALIFIERS = sorted(GENERIC_QUALIFIERS, key=len, reverse=True)
+# what an institution's name ends with, where a title word stands inside it (律师事务所)
+_BODY_ENDINGS = ("所", "会", "局", "院", "行", "司", "部", "处", "室", "中心", "组", "团", "社", "厅", "署")
+# a title and two or three characters of a personal name at the end of a "name"
+_TITLED_PERSON = re.compile(
+    r"(?:主任|教授|院长|所长|董事长|行长|总裁|总经理|经理|分析师|研究员|首席经济学家|经济学家|专家|律师|记者)"
+    r"[\u4e00-\u9fff]{2,3}$"
+)
 _HEADS = sorted(GENERIC_HEADS, key=len, reverse=True)
 _PLACES_LONGEST_FIRST = sorted(CHINESE_PLACE_NAMES, key=len, reverse=True)
 
@@ -168,6 +175,8 @@ def is_generic_name(name: str) -> bool:
         return True  # anonymised (北京某律所, 某国有大行): no one a reader could look up
     if "等" in name[1:] and is_cjk(name[0]):
         return True  # a list (应用商店等分发平台), not a name
+    if "旗下" in name[1:] or (_TITLED_PERSON.search(name) and not name.endswith(_BODY_ENDINGS)):
+        return True  # a phrase (360旗下公司) or a person after their title (…研究中心主任王绪瑾)
     head = next((h for h in _HEADS if name.endswith(h)), None)
     if head is None:
         return False
