@@ -646,6 +646,9 @@ def test_the_category_noun_around_a_name_states_its_type(text: str, name: str, k
         ("上海永利宝金融信息服务有限公司", InstitutionType.tech_company, InstitutionType.fintech_platform),
         ("全国社保基金一一零组合", InstitutionType.government_agency, InstitutionType.other),
         ("北京市市场监督管理局", InstitutionType.regulator, InstitutionType.regulator),
+        ("杭州鼎家", InstitutionType.regulator, InstitutionType.other),  # no regulator's word in the name
+        ("中国银行保险信息技术管理有限公司", InstitutionType.other, InstitutionType.other),  # no bank
+        ("交通银行股份有限公司", InstitutionType.other, InstitutionType.bank),
     ],
 )
 def test_a_name_that_states_its_type_overrules_the_model(
@@ -989,20 +992,6 @@ def test_an_authority_by_its_short_name_acts_or_is_the_full_names_alias() -> Non
     n = ArticleText(as_article(Article(text=text)))
     (bank,) = ground_institutions(n, [InstitutionDraft(name="中国人民银行", type=InstitutionType.central_bank)])
     assert "央行" in bank.aliases
-
-
-@pytest.mark.parametrize(
-    ("name", "proposed", "kind"),
-    [
-        ("杭州鼎家", InstitutionType.regulator, InstitutionType.other),  # no regulator's word in the name
-        ("中国银行保险信息技术管理有限公司", InstitutionType.other, InstitutionType.other),  # no bank
-        ("交通银行股份有限公司", InstitutionType.other, InstitutionType.bank),
-    ],
-)
-def test_types_a_chinese_name_must_bear_out(name: str, proposed: InstitutionType, kind: InstitutionType) -> None:
-    article = as_article(Article(text=f"{name}发布公告。"))
-    found = {i.name: i for i in ground_institutions(ArticleText(article), [InstitutionDraft(name=name, type=proposed)])}
-    assert found[name].type is kind
 
 
 def test_a_person_by_title_and_surname_is_no_institution() -> None:

@@ -4,7 +4,7 @@ and the other-script name written in parentheses after one (微众银行(WeBank)
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 
 from ..chars import CJK_RANGE, is_cjk
@@ -195,11 +195,16 @@ def is_generic_name(name: str) -> bool:
 def is_a_sector(text: str, name: str) -> bool:
     """Whether every place the text writes a lender's name it is the start of its sector's
     word (中国银行业已连续两年…: the banking sector, not Bank of China)."""
-    if not name.endswith(_SECTOR_HEADS):
-        return False
+    return name.endswith(_SECTOR_HEADS) and _every_mention(
+        text, name, lambda at: text.startswith(_SECTOR_TAILS, at + len(name))
+    )
+
+
+def _every_mention(text: str, name: str, holds: Callable[[int], bool]) -> bool:
+    """Whether the text names ``name`` and ``holds`` for every place it does."""
     at, seen = text.find(name), 0
     while at >= 0:
-        if not text.startswith(_SECTOR_TAILS, at + len(name)):
+        if not holds(at):
             return False
         at, seen = text.find(name, at + len(name)), seen + 1
     return seen > 0
@@ -212,13 +217,12 @@ _SECTOR_TAILS = ("业", "界", "同业")
 def is_aspiration(text: str, name: str) -> bool:
     """Whether every place the text writes ``name`` is a positioning it aims at (聚焦“商贸物流
     银行、精品市民银行”, 办好老百姓信赖的“市民银行”), not an institution it names."""
-    at, seen = text.find(name), 0
-    while at >= 0:
+
+    def aimed_at(at: int) -> bool:
         clause = re.split(r"[，,。；;！？\n]", text[max(0, at - 40) : at])[-1]
-        if not any(verb in clause for verb in ASPIRATION_VERBS):
-            return False
-        at, seen = text.find(name, at + len(name)), seen + 1
-    return seen > 0
+        return any(verb in clause for verb in ASPIRATION_VERBS)
+
+    return _every_mention(text, name, aimed_at)
 
 
 def is_phrase_not_name(name: str, suffix_length: int) -> bool:
@@ -305,15 +309,12 @@ def institution_mentions(text: str) -> list[tuple[str, int, int]]:
         if is_generic_name(name) or is_phrase_not_name(name, suffix):
             continue
         found[name] = (name, start, match.end(1))
-    for short in AUTHORITY_SHORT_NAMES:  # standing alone: not 印度央行, not 中国证监会
+    # short names standing alone: not 印度央行 or 中国证监会, not 其中行长 or 邮储银行
+    shorts = [(short, _opens_a_word) for short in AUTHORITY_SHORT_NAMES]
+    shorts += [(short, _stands_alone) for short in SHORT_BANK_NAMES]
+    for short, alone in shorts:
         at = text.find(short)
-        while at >= 0 and at and is_cjk(text[at - 1]) and text[at - 1] not in _NAME_JOINS:
-            at = text.find(short, at + 1)
-        if at >= 0 and short not in found:
-            found[short] = (short, at, at + len(short))
-    for short in SHORT_BANK_NAMES:
-        at = text.find(short)
-        while at >= 0 and not _stands_alone(text, at, at + len(short)):
+        while at >= 0 and not alone(text, at, at + len(short)):
             at = text.find(short, at + 1)
         if at >= 0 and short not in found:
             found[short] = (short, at, at + len(short))
@@ -325,13 +326,18 @@ def institution_mentions(text: str) -> list[tuple[str, int, int]]:
     return list(found.values())
 
 
+def _opens_a_word(text: str, start: int, end: int) -> bool:
+    """Whether a name at ``start`` begins a word (no name character glued before it)."""
+    return not start or not is_cjk(text[start - 1]) or text[start - 1] in _NAME_JOINS
+
+
 def _stands_alone(text: str, start: int, end: int) -> bool:
     """Whether a short bank name at ``start`` is a word of its own (工行、农行, 农行的): not
     inside a longer word (中行业, 外汇交行情)."""
-    before, after = text[start - 1 : start], text[end : end + 1]
+    after = text[end : end + 1]
     if text.startswith("银行", end):
         return False  # 邮储银行: the short name begins the full one
-    return (not before or not is_cjk(before) or before in _NAME_JOINS) and after not in _WORDS_WITH_HANG
+    return _opens_a_word(text, start, end) and after not in _WORDS_WITH_HANG
 
 
 _NAME_JOINS = "、和与及的在对为将已于等由向据从"
