@@ -1280,6 +1280,10 @@ NOT_INSTITUTION_ENDINGS = (
     "女士",
     "先生",
     "某",
+    # events (…保险高峰论坛暨…大会)
+    "大会",
+    "论坛",
+    "峰会",
     # aims, fields and plans (河南省制造业转型升级方向), a company's parts (金融科技及企业服务板块)
     "板块",
     "业务",

@@ -34,6 +34,7 @@ from .lexicon import (
     CHANGE_WORDS,
     GENERIC_INSTITUTIONS,
     HOLDING_WORDS,
+    METRIC_KEYWORDS,
     MONEY_METRICS,
     MONEY_UNITS,
     NOT_IN_NAMES,
@@ -144,6 +145,10 @@ def normalise(article: Article, drafts: ArticleDrafts) -> NormalisedFacts:
     actions += rule_actions(text, actions, entities)
     actions = with_parties(text, one_per_act(actions))
     return NormalisedFacts(institutions, metrics, actions, products, text.warnings)
+
+
+# what the name of an organisation the entity pass left out ends with
+_ORGANISATION_ENDINGS = ("公司", "集团", "控股", "金融", "金服", "科技", "银行", "小贷", "基金会", "协会", "平台")
 
 
 def _refers_back(words: str) -> bool:
@@ -472,7 +477,17 @@ class EntityIndex:
             return None
         if any(c in NOT_IN_NAMES for c in name) or self.names.get(_key(name)) in self.media:
             return None
-        return self.names.get(_key(name), name)
+        if _key(name) in self.names:
+            return self.names[_key(name)]
+        # an entity nothing listed: a name that says it is an organisation's (…公司, …金融),
+        # or a short one opening a clause (新浪易融服务用户…); never a phrase with a metric's
+        # word in it (美国农业保险市场收入保险占比)
+        if any(word in name for word, _ in METRIC_KEYWORDS):
+            return None
+        if institution_type_from_name(name) or name.endswith(_ORGANISATION_ENDINGS):
+            return name
+        opens = any(clause.strip().startswith(name) for clause in re.split(r"[，,；;：:。！？]", before))
+        return name if opens and len(name) <= 6 else None
 
     def _referred_to(self, before: str, text: str, sentence_lo: int) -> str | None:
         """Whom the words before a figure refer back to: 该产品 the main product; 该行,

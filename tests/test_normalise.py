@@ -1024,3 +1024,10 @@ def test_insurers_are_other(name: str) -> None:
     from extractor.rules import institution_type_from_name
 
     assert institution_type_from_name(name) is InstitutionType.other
+
+
+def test_a_phrase_the_model_gives_as_a_subject_is_no_entity_and_an_event_no_institution() -> None:
+    text = "中国人保集团表示，美国农业保险市场收入保险占比90%。"
+    subjects = _subjects(text, [_institution("中国人保集团", "")], "美国农业保险市场收入保险占比")
+    assert subjects["90%"] != "美国农业保险市场收入保险占比"
+    assert is_generic_name("新浪金麒麟保险高峰论坛暨2021慧保天下保险大会")
